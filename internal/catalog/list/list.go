@@ -1,0 +1,18 @@
+// Package list is the explicit list of Vigil's catalogers. There is no
+// init() registration: a cataloger that is not listed here does not run, and
+// a test checks that every cataloger package is listed.
+package list
+
+import (
+	"github.com/vigilhq/vigil/internal/catalog"
+	"github.com/vigilhq/vigil/internal/catalog/dpkg"
+	"github.com/vigilhq/vigil/internal/catalog/osrelease"
+)
+
+// All returns every cataloger, OS catalogers first.
+func All() []catalog.Cataloger {
+	return []catalog.Cataloger{
+		osrelease.Cataloger{},
+		dpkg.Cataloger{},
+	}
+}
