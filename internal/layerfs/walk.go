@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync/atomic"
 )
 
 // Limits bound what walking an image may cost. Zero values take the
@@ -59,18 +60,19 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// Budget tracks what one image has spent of its Limits across layers.
+// Budget tracks what one image has spent of its Limits across layers. It is
+// safe for layers walked concurrently.
 type Budget struct {
 	Limits Limits
-	bytes  int64
-	files  int
+	bytes  atomic.Int64
+	files  atomic.Int64
 }
 
 // NewBudget starts a budget for one image.
 func NewBudget(l Limits) *Budget { return &Budget{Limits: l.withDefaults()} }
 
 // Bytes reports the uncompressed bytes read so far.
-func (b *Budget) Bytes() int64 { return b.bytes }
+func (b *Budget) Bytes() int64 { return b.bytes.Load() }
 
 // Sentinel errors, matched with errors.Is.
 var (
@@ -155,12 +157,11 @@ func Walk(ctx context.Context, r io.Reader, diffID string, budget *Budget, visit
 		}
 		if err != nil {
 			if errors.Is(err, ErrBomb) {
-				return fail("", ErrBomb)
+				return fail("", err)
 			}
 			return fail("", fmt.Errorf("%w: %v", ErrCorrupt, err))
 		}
-		budget.files++
-		if budget.files > lim.MaxFiles {
+		if budget.files.Add(1) > int64(lim.MaxFiles) {
 			return fail(hdr.Name, fmt.Errorf("%w: more than %d entries", ErrTooManyFiles, lim.MaxFiles))
 		}
 		p, err := cleanEntryPath(hdr.Name)
@@ -199,7 +200,7 @@ func Walk(ctx context.Context, r io.Reader, diffID string, budget *Budget, visit
 		if hdr.Typeflag == tar.TypeReg && visit != nil {
 			if err := visit(e, tr); err != nil {
 				if errors.Is(err, ErrBomb) {
-					return fail(hdr.Name, ErrBomb)
+					return fail(hdr.Name, err)
 				}
 				var le *Error
 				if errors.As(err, &le) {
@@ -255,8 +256,7 @@ func (e *streamError) Unwrap() error { return e.err }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.budget.bytes += int64(n)
-	if c.budget.bytes > c.budget.Limits.MaxTotalBytes {
+	if c.budget.bytes.Add(int64(n)) > c.budget.Limits.MaxTotalBytes {
 		return n, fmt.Errorf("%w: more than %d bytes", ErrBomb, c.budget.Limits.MaxTotalBytes)
 	}
 	if err != nil && err != io.EOF {
