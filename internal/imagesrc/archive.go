@@ -215,4 +215,3 @@ func unpackOCIArchive(ctx context.Context, path, dir string) error {
 		}
 	}
 }
-
