@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what Vigil's demo and tests need on a fresh Debian machine:
+# Debian packages (the CNCF registry, Node.js/npm for the npm test image,
+# dpkg as the version oracle) and the Go modules. Package sources come from
+# the machine's own apt, npm and Go configuration.
+set -euo pipefail
+
+need=()
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v dpkg >/dev/null 2>&1 || need+=(dpkg)
+if ((${#need[@]})); then
+  echo "deps: installing Debian packages: ${need[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if ! command -v go >/dev/null 2>&1; then
+  if [ -x /usr/local/go/bin/go ]; then
+    export PATH="/usr/local/go/bin:$PATH"
+  else
+    echo "deps: Go is not installed (expected at /usr/local/go)" >&2
+    exit 1
+  fi
+fi
+go mod download
