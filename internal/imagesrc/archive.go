@@ -42,7 +42,7 @@ func openDockerArchive(path string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a docker-archive (a `docker save` tarball with manifest.json): %v: %w", path, err, ErrNotImage)
 	}
-	out, err := fromV1(img)
+	out, err := fromV1(img, false)
 	if err != nil {
 		return nil, fmt.Errorf("reading docker-archive %s: %w", path, err)
 	}
@@ -69,7 +69,7 @@ func openOCIDir(path string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OCI layout %s: %w", path, err)
 	}
-	out, err := fromV1(img)
+	out, err := fromV1(img, true)
 	if err != nil {
 		return nil, fmt.Errorf("reading OCI layout %s: %w", path, err)
 	}

@@ -140,14 +140,20 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	return img, nil
 }
 
-// fromV1 describes a go-containerregistry image.
-func fromV1(img v1.Image) (*Image, error) {
+// fromV1 describes a go-containerregistry image. withDigests is false for
+// docker-archive tarballs: `docker save` keeps layers uncompressed and no
+// registry manifest, so a manifest digest (and compressed layer digests)
+// would mean gzipping every layer just to invent one; the image ID (the
+// config digest) identifies such an image.
+func fromV1(img v1.Image, withDigests bool) (*Image, error) {
 	out := &Image{V1: img}
-	digest, err := img.Digest()
-	if err != nil {
-		return nil, fmt.Errorf("computing manifest digest: %w", err)
+	if withDigests {
+		digest, err := img.Digest()
+		if err != nil {
+			return nil, fmt.Errorf("computing manifest digest: %w", err)
+		}
+		out.Source.Digest = digest.String()
 	}
-	out.Source.Digest = digest.String()
 	cfgName, err := img.ConfigName()
 	if err != nil {
 		return nil, fmt.Errorf("reading config digest: %w", err)
@@ -175,11 +181,13 @@ func fromV1(img v1.Image) (*Image, error) {
 			return nil, fmt.Errorf("layer %d: reading diffID: %w", i, err)
 		}
 		var d, size = "", int64(0)
-		if h, err := l.Digest(); err == nil {
-			d = h.String()
-		}
-		if s, err := l.Size(); err == nil {
-			size = s
+		if withDigests {
+			if h, err := l.Digest(); err == nil {
+				d = h.String()
+			}
+			if s, err := l.Size(); err == nil {
+				size = s
+			}
 		}
 		layer := l
 		out.Layers = append(out.Layers, Layer{

@@ -76,6 +76,7 @@ func TestOpenEveryKind(t *testing.T) {
 	ctx := context.Background()
 	archive, v1img := testImage(t)
 	wantDigest, _ := v1img.Digest()
+	wantID, _ := v1img.ConfigName()
 
 	ociDir := t.TempDir()
 	lp, err := layout.Write(ociDir, empty.Index)
@@ -105,8 +106,8 @@ func TestOpenEveryKind(t *testing.T) {
 		ref, kind string
 		digest    bool
 	}{
-		{"docker-archive:" + archive, imagesrc.KindDockerArchive, true},
-		{archive, imagesrc.KindDockerArchive, true},
+		{"docker-archive:" + archive, imagesrc.KindDockerArchive, false},
+		{archive, imagesrc.KindDockerArchive, false},
 		{"oci-dir:" + ociDir, imagesrc.KindOCIDir, true},
 		{ociDir, imagesrc.KindOCIDir, true},
 		{"oci-archive:" + ociArchive, imagesrc.KindOCIArchive, true},
@@ -126,6 +127,9 @@ func TestOpenEveryKind(t *testing.T) {
 			}
 			if tc.digest && img.Source.Digest != wantDigest.String() {
 				t.Errorf("digest = %q, want %q", img.Source.Digest, wantDigest)
+			}
+			if tc.kind != imagesrc.KindDir && img.Source.ImageID != wantID.String() {
+				t.Errorf("image ID = %q, want %q", img.Source.ImageID, wantID)
 			}
 			readsOSRelease(t, img)
 		})
