@@ -224,7 +224,7 @@ func (b *builder) goProgramLayer() (v1.Layer, error) {
 		return nil, err
 	}
 	bin := filepath.Join(b.work, "vulnapp")
-	cmd := exec.CommandContext(b.ctx, "go", "build", "-o", bin, ".")
+	cmd := exec.CommandContext(b.ctx, "go", "build", "-buildvcs=false", "-trimpath", "-o", bin, ".")
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {

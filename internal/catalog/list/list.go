@@ -5,7 +5,9 @@ package list
 
 import (
 	"github.com/vigilhq/vigil/internal/catalog"
+	"github.com/vigilhq/vigil/internal/catalog/cargo"
 	"github.com/vigilhq/vigil/internal/catalog/dpkg"
+	"github.com/vigilhq/vigil/internal/catalog/gobinary"
 	"github.com/vigilhq/vigil/internal/catalog/osrelease"
 )
 
@@ -14,5 +16,7 @@ func All() []catalog.Cataloger {
 	return []catalog.Cataloger{
 		osrelease.Cataloger{},
 		dpkg.Cataloger{},
+		gobinary.Cataloger{},
+		cargo.Cataloger{},
 	}
 }
