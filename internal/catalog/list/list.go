@@ -6,8 +6,12 @@ package list
 import (
 	"github.com/vigilhq/vigil/internal/catalog"
 	"github.com/vigilhq/vigil/internal/catalog/cargo"
+	"github.com/vigilhq/vigil/internal/catalog/composer"
+	"github.com/vigilhq/vigil/internal/catalog/dotnet"
 	"github.com/vigilhq/vigil/internal/catalog/dpkg"
+	"github.com/vigilhq/vigil/internal/catalog/gem"
 	"github.com/vigilhq/vigil/internal/catalog/gobinary"
+	"github.com/vigilhq/vigil/internal/catalog/java"
 	"github.com/vigilhq/vigil/internal/catalog/osrelease"
 )
 
@@ -18,5 +22,9 @@ func All() []catalog.Cataloger {
 		dpkg.Cataloger{},
 		gobinary.Cataloger{},
 		cargo.Cataloger{},
+		java.Cataloger{},
+		gem.Cataloger{},
+		composer.Cataloger{},
+		dotnet.Cataloger{},
 	}
 }
