@@ -7,7 +7,9 @@ package feed
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/vigilhq/vigil/internal/vulndb"
 )
@@ -30,3 +32,23 @@ type Format interface {
 
 // HeadLen is how many leading bytes Match is shown.
 const HeadLen = 1024
+
+// PartialError is returned by Parse along with the advisories it could
+// read when some entries of a file had to be skipped (an unparsable version
+// in one secfix, say): the file counts as imported, and the builder reports
+// the skipped entries as a warning naming the file.
+type PartialError struct {
+	Skipped int
+	Reasons []string
+}
+
+func (e *PartialError) Error() string {
+	if len(e.Reasons) == 0 {
+		return fmt.Sprintf("%d entries skipped", e.Skipped)
+	}
+	more := ""
+	if len(e.Reasons) < e.Skipped {
+		more = fmt.Sprintf(" (and %d more)", e.Skipped-len(e.Reasons))
+	}
+	return fmt.Sprintf("%d entries skipped: %s%s", e.Skipped, strings.Join(e.Reasons, "; "), more)
+}
