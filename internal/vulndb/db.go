@@ -100,7 +100,7 @@ func (w *Writer) begin(ctx context.Context) error {
 	}
 	w.tx = tx
 	if w.adv, err = tx.PrepareContext(ctx, `INSERT INTO advisories (source, id, hash, doc) VALUES (?, ?, ?, ?)
-		ON CONFLICT (source, id) DO UPDATE SET hash = excluded.hash, doc = excluded.doc RETURNING rowid`); err != nil {
+		ON CONFLICT (source, id) DO NOTHING RETURNING rowid`); err != nil {
 		return err
 	}
 	if w.aff, err = tx.PrepareContext(ctx, `INSERT INTO affected (namespace, package, advisory) VALUES (?, ?, ?)`); err != nil {
@@ -109,23 +109,35 @@ func (w *Writer) begin(ctx context.Context) error {
 	return nil
 }
 
-// Add stores one advisory. A second advisory with the same source and id
-// replaces the first (feeds that publish a record in several files).
+// Add stores one advisory. Records with the same source and id (a feed
+// that publishes one CVE in several files, as Alpine's per-release secdb
+// does) are merged: their affected packages, aliases and references are
+// united in one record.
 func (w *Writer) Add(ctx context.Context, a *Advisory) error {
 	doc, err := json.Marshal(a)
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(doc)
 	var rowid int64
-	if err := w.adv.QueryRowContext(ctx, a.Source, a.ID, hex.EncodeToString(sum[:16]), doc).Scan(&rowid); err != nil {
+	err = w.adv.QueryRowContext(ctx, a.Source, a.ID, hashOf(doc), doc).Scan(&rowid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return w.merge(ctx, a)
+	}
+	if err != nil {
 		return fmt.Errorf("storing advisory %s: %w", a.ID, err)
 	}
-	if _, err := w.tx.ExecContext(ctx, `DELETE FROM affected WHERE advisory = ?`, rowid); err != nil {
-		return err
-	}
+	w.count++
+	return w.index(ctx, rowid, a.Affected)
+}
+
+func hashOf(doc []byte) string {
+	sum := sha256.Sum256(doc)
+	return hex.EncodeToString(sum[:16])
+}
+
+func (w *Writer) index(ctx context.Context, rowid int64, affected []Affected) error {
 	seen := map[[2]string]bool{}
-	for _, af := range a.Affected {
+	for _, af := range affected {
 		k := [2]string{af.Namespace, af.Package}
 		if seen[k] {
 			continue
@@ -135,8 +147,56 @@ func (w *Writer) Add(ctx context.Context, a *Advisory) error {
 			return err
 		}
 	}
-	w.count++
 	return nil
+}
+
+func (w *Writer) merge(ctx context.Context, a *Advisory) error {
+	var rowid int64
+	var doc []byte
+	if err := w.tx.QueryRowContext(ctx, `SELECT rowid, doc FROM advisories WHERE source = ? AND id = ?`, a.Source, a.ID).Scan(&rowid, &doc); err != nil {
+		return fmt.Errorf("merging advisory %s: %w", a.ID, err)
+	}
+	var old Advisory
+	if err := json.Unmarshal(doc, &old); err != nil {
+		return fmt.Errorf("merging advisory %s: %w", a.ID, err)
+	}
+	old.Affected = append(old.Affected, a.Affected...)
+	old.Aliases = union(old.Aliases, a.Aliases)
+	old.References = union(old.References, a.References)
+	if old.Summary == "" {
+		old.Summary = a.Summary
+	}
+	if old.Published.IsZero() {
+		old.Published = a.Published
+	}
+	if a.Modified.After(old.Modified) {
+		old.Modified = a.Modified
+	}
+	doc, err := json.Marshal(&old)
+	if err != nil {
+		return err
+	}
+	if _, err := w.tx.ExecContext(ctx, `UPDATE advisories SET doc = ?, hash = ? WHERE rowid = ?`, doc, hashOf(doc), rowid); err != nil {
+		return err
+	}
+	if _, err := w.tx.ExecContext(ctx, `DELETE FROM affected WHERE advisory = ?`, rowid); err != nil {
+		return err
+	}
+	return w.index(ctx, rowid, old.Affected)
+}
+
+func union(a, b []string) []string {
+	seen := make(map[string]bool, len(a))
+	for _, s := range a {
+		seen[s] = true
+	}
+	for _, s := range b {
+		if !seen[s] {
+			seen[s] = true
+			a = append(a, s)
+		}
+	}
+	return a
 }
 
 // AddSource records an imported source in the metadata.

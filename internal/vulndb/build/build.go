@@ -210,7 +210,7 @@ func importSource(ctx context.Context, w *vulndb.Writer, src string, opts Option
 			continue
 		}
 		if r.err != nil {
-			var partial *feed.PartialError
+			var partial *feed.Warnings
 			if !errors.As(r.err, &partial) {
 				sr.Skipped[r.format]++
 			}

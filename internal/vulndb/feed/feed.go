@@ -33,22 +33,42 @@ type Format interface {
 // HeadLen is how many leading bytes Match is shown.
 const HeadLen = 1024
 
-// PartialError is returned by Parse along with the advisories it could
-// read when some entries of a file had to be skipped (an unparsable version
-// in one secfix, say): the file counts as imported, and the builder reports
-// the skipped entries as a warning naming the file.
-type PartialError struct {
-	Skipped int
-	Reasons []string
+// Warnings is the error Parse returns, together with the advisories that
+// did parse, when it skipped some entries of a file it could otherwise
+// read (an unparsable version in one secfix, say). The builder tells it from
+// an unusable file with errors.As, keeps the advisories and counts
+// len(Skipped) in its report.
+type Warnings struct {
+	// Path is the file, as given to Parse.
+	Path string
+	// Skipped holds one message per skipped entry.
+	Skipped []string
 }
 
-func (e *PartialError) Error() string {
-	if len(e.Reasons) == 0 {
-		return fmt.Sprintf("%d entries skipped", e.Skipped)
+func (w *Warnings) Error() string {
+	const show = 3
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: skipped %d entries", w.Path, len(w.Skipped))
+	for i, s := range w.Skipped {
+		if i == show {
+			fmt.Fprintf(&b, "; …")
+			break
+		}
+		b.WriteString("; ")
+		b.WriteString(s)
 	}
-	more := ""
-	if len(e.Reasons) < e.Skipped {
-		more = fmt.Sprintf(" (and %d more)", e.Skipped-len(e.Reasons))
+	return b.String()
+}
+
+// Add records one skipped entry.
+func (w *Warnings) Add(format string, args ...any) {
+	w.Skipped = append(w.Skipped, fmt.Sprintf(format, args...))
+}
+
+// Err returns w when it holds a warning, nil otherwise.
+func (w *Warnings) Err() error {
+	if len(w.Skipped) == 0 {
+		return nil
 	}
-	return fmt.Sprintf("%d entries skipped: %s%s", e.Skipped, strings.Join(e.Reasons, "; "), more)
+	return w
 }
