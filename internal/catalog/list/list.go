@@ -12,7 +12,9 @@ import (
 	"github.com/vigilhq/vigil/internal/catalog/gem"
 	"github.com/vigilhq/vigil/internal/catalog/gobinary"
 	"github.com/vigilhq/vigil/internal/catalog/java"
+	"github.com/vigilhq/vigil/internal/catalog/npm"
 	"github.com/vigilhq/vigil/internal/catalog/osrelease"
+	"github.com/vigilhq/vigil/internal/catalog/python"
 )
 
 // All returns every cataloger, OS catalogers first.
@@ -22,6 +24,9 @@ func All() []catalog.Cataloger {
 		dpkg.Cataloger{},
 		gobinary.Cataloger{},
 		cargo.Cataloger{},
+		npm.Cataloger{},
+		npm.LockCataloger{},
+		python.Cataloger{},
 		java.Cataloger{},
 		gem.Cataloger{},
 		composer.Cataloger{},
