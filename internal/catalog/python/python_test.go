@@ -198,14 +198,14 @@ func pyPkg(name, version string, licenses ...string) *inventory.Package {
 		PURL: "pkg:pypi/" + name + "@" + version, Licenses: licenses}
 }
 
-// syftBinary returns the syft binary to compare with, skipping the test
-// where there is none.
+// syftBinary returns the syft binary to compare with; the test fails where
+// there is none (-short skips the comparison on a developer's machine).
 func syftBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("comparing with syft takes seconds per tree")
 	}
-	for _, p := range []string{os.Getenv("VIGIL_SYFT"), "/root/go/bin/syft"} {
+	for _, p := range []string{os.Getenv("VIGIL_SYFT"), filepath.Join(goBin(), "syft")} {
 		if p == "" {
 			continue
 		}
@@ -216,7 +216,7 @@ func syftBinary(t *testing.T) string {
 	if p, err := exec.LookPath("syft"); err == nil {
 		return p
 	}
-	t.Skip("syft not installed (set VIGIL_SYFT)")
+	t.Fatal("syft v1.57.0 is needed for this cross-check: scripts/deps.sh installs it (go install github.com/anchore/syft/cmd/syft@v1.57.0), or set VIGIL_SYFT")
 	return ""
 }
 
@@ -288,4 +288,15 @@ func line(name, version, typ, path, purl string) string {
 		purl = u
 	}
 	return strings.Join([]string{name, version, typ, path, purl}, " ")
+}
+
+// goBin is where `go install` puts binaries.
+func goBin() string {
+	if out, err := exec.Command("go", "env", "GOBIN").Output(); err == nil && len(bytes.TrimSpace(out)) > 0 {
+		return string(bytes.TrimSpace(out))
+	}
+	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		return filepath.Join(strings.SplitN(string(bytes.TrimSpace(out)), string(os.PathListSeparator), 2)[0], "bin")
+	}
+	return ""
 }
