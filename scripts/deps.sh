@@ -30,7 +30,7 @@ go mod download
 # The peer that cross-checks catalogers in the tests (syft builds from the Go
 # module proxy; it is a peer to compare with, never a library of Vigil's).
 export PATH="$(go env GOPATH)/bin:$PATH"
-if ! command -v syft >/dev/null 2>&1 || ! syft version 2>/dev/null | grep -q '1\.57\.0'; then
+if ! command -v syft >/dev/null 2>&1 || ! go version -m "$(command -v syft)" | grep -qE 'mod[[:space:]]+github.com/anchore/syft[[:space:]]+v1\.57\.0'; then
   echo "deps: building syft v1.57.0 (a peer for cross-checks)" >&2
   go install github.com/anchore/syft/cmd/syft@v1.57.0
 fi
