@@ -104,6 +104,18 @@ type Affected struct {
 	// Symbols are affected Go symbols (OSV ecosystem_specific imports),
 	// kept for explanation; Vigil matches at module level.
 	Symbols []string `json:"symbols,omitempty"`
+	// NativeRanges are version ranges in the Scheme's own syntax, for
+	// feeds that publish those instead of OSV events: node-semver ranges
+	// for semver ("<=4.17.11", ">=1.2.3 <2.0.0 || >=2.1.0"; see
+	// version.ParseSemverRange) and RubyGems requirements for gem
+	// ("~> 5.2.4, >= 5.2.4.3": comma-separated, all must hold; ">= 0" is
+	// every version). A version is affected when it satisfies any of
+	// NativeRanges and none of Unaffected. Feeds that set them leave
+	// Ranges and Versions empty.
+	NativeRanges []string `json:"native_ranges,omitempty"`
+	// Unaffected are ranges in the syntax of NativeRanges that a version
+	// satisfying is not affected (patched and never-affected versions).
+	Unaffected []string `json:"unaffected,omitempty"`
 }
 
 // Range is an OSV range: affected from each introduced event until the
