@@ -63,12 +63,13 @@ type SourceInfo struct {
 
 // Writer builds a new database file.
 type Writer struct {
-	db    *sql.DB
-	tx    *sql.Tx
-	path  string
-	adv   *sql.Stmt
-	aff   *sql.Stmt
-	count int
+	pending map[advKey]*Advisory
+	db      *sql.DB
+	tx      *sql.Tx
+	path    string
+	adv     *sql.Stmt
+	aff     *sql.Stmt
+	count   int
 }
 
 // Create starts a new database at path (which must not exist).
@@ -85,7 +86,7 @@ func Create(ctx context.Context, path string) (*Writer, error) {
 		db.Close()
 		return nil, fmt.Errorf("creating database %s: %w", path, err)
 	}
-	w := &Writer{db: db, path: path}
+	w := &Writer{db: db, path: path, pending: map[advKey]*Advisory{}}
 	if err := w.begin(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -100,7 +101,7 @@ func (w *Writer) begin(ctx context.Context) error {
 	}
 	w.tx = tx
 	if w.adv, err = tx.PrepareContext(ctx, `INSERT INTO advisories (source, id, hash, doc) VALUES (?, ?, ?, ?)
-		ON CONFLICT (source, id) DO NOTHING RETURNING rowid`); err != nil {
+		RETURNING rowid`); err != nil {
 		return err
 	}
 	if w.aff, err = tx.PrepareContext(ctx, `INSERT INTO affected (namespace, package, advisory) VALUES (?, ?, ?)`); err != nil {
@@ -112,22 +113,65 @@ func (w *Writer) begin(ctx context.Context) error {
 // Add stores one advisory. Records with the same source and id (a feed
 // that publishes one CVE in several files, as Alpine's per-release secdb
 // does) are merged: their affected packages, aliases and references are
-// united in one record.
+// united in one record. Records are kept in memory and written by Close.
 func (w *Writer) Add(ctx context.Context, a *Advisory) error {
-	doc, err := json.Marshal(a)
-	if err != nil {
-		return err
+	k := advKey{a.Source, a.ID}
+	old, ok := w.pending[k]
+	if !ok {
+		cp := *a
+		w.pending[k] = &cp
+		return nil
 	}
-	var rowid int64
-	err = w.adv.QueryRowContext(ctx, a.Source, a.ID, hashOf(doc), doc).Scan(&rowid)
-	if errors.Is(err, sql.ErrNoRows) {
-		return w.merge(ctx, a)
+	old.Affected = append(old.Affected, a.Affected...)
+	old.Aliases = union(old.Aliases, a.Aliases)
+	old.References = union(old.References, a.References)
+	old.Severity = unionSeverity(old.Severity, a.Severity)
+	if old.Summary == "" {
+		old.Summary = a.Summary
 	}
-	if err != nil {
-		return fmt.Errorf("storing advisory %s: %w", a.ID, err)
+	if old.Published.IsZero() {
+		old.Published = a.Published
 	}
-	w.count++
-	return w.index(ctx, rowid, a.Affected)
+	if a.Modified.After(old.Modified) {
+		old.Modified = a.Modified
+	}
+	return nil
+}
+
+// flush writes the pending records in (source, id) order.
+func (w *Writer) flush(ctx context.Context) error {
+	keys := make([]advKey, 0, len(w.pending))
+	for k := range w.pending {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].source != keys[j].source {
+			return keys[i].source < keys[j].source
+		}
+		return keys[i].id < keys[j].id
+	})
+	for i, k := range keys {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		a := w.pending[k]
+		doc, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		var rowid int64
+		if err := w.adv.QueryRowContext(ctx, a.Source, a.ID, hashOf(doc), doc).Scan(&rowid); err != nil {
+			return fmt.Errorf("storing advisory %s: %w", a.ID, err)
+		}
+		if err := w.index(ctx, rowid, a.Affected); err != nil {
+			return err
+		}
+		w.count++
+	}
+	w.pending = nil
+	return nil
 }
 
 func hashOf(doc []byte) string {
@@ -150,41 +194,6 @@ func (w *Writer) index(ctx context.Context, rowid int64, affected []Affected) er
 	return nil
 }
 
-func (w *Writer) merge(ctx context.Context, a *Advisory) error {
-	var rowid int64
-	var doc []byte
-	if err := w.tx.QueryRowContext(ctx, `SELECT rowid, doc FROM advisories WHERE source = ? AND id = ?`, a.Source, a.ID).Scan(&rowid, &doc); err != nil {
-		return fmt.Errorf("merging advisory %s: %w", a.ID, err)
-	}
-	var old Advisory
-	if err := json.Unmarshal(doc, &old); err != nil {
-		return fmt.Errorf("merging advisory %s: %w", a.ID, err)
-	}
-	old.Affected = append(old.Affected, a.Affected...)
-	old.Aliases = union(old.Aliases, a.Aliases)
-	old.References = union(old.References, a.References)
-	if old.Summary == "" {
-		old.Summary = a.Summary
-	}
-	if old.Published.IsZero() {
-		old.Published = a.Published
-	}
-	if a.Modified.After(old.Modified) {
-		old.Modified = a.Modified
-	}
-	doc, err := json.Marshal(&old)
-	if err != nil {
-		return err
-	}
-	if _, err := w.tx.ExecContext(ctx, `UPDATE advisories SET doc = ?, hash = ? WHERE rowid = ?`, doc, hashOf(doc), rowid); err != nil {
-		return err
-	}
-	if _, err := w.tx.ExecContext(ctx, `DELETE FROM affected WHERE advisory = ?`, rowid); err != nil {
-		return err
-	}
-	return w.index(ctx, rowid, old.Affected)
-}
-
 func union(a, b []string) []string {
 	seen := make(map[string]bool, len(a))
 	for _, s := range a {
@@ -193,6 +202,22 @@ func union(a, b []string) []string {
 	for _, s := range b {
 		if !seen[s] {
 			seen[s] = true
+			a = append(a, s)
+		}
+	}
+	return a
+}
+
+func unionSeverity(a, b []Severity) []Severity {
+	for _, s := range b {
+		found := false
+		for _, t := range a {
+			if s == t {
+				found = true
+				break
+			}
+		}
+		if !found {
 			a = append(a, s)
 		}
 	}
@@ -209,6 +234,9 @@ func (w *Writer) AddSource(ctx context.Context, s SourceInfo) error {
 // Close finishes the database: indexes, metadata, and a compacted file.
 func (w *Writer) Close(ctx context.Context, builtAt time.Time) error {
 	defer w.db.Close()
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
 	meta := map[string]string{
 		"schema_version": strconv.Itoa(SchemaVersion),
 		"built_at":       builtAt.UTC().Format(time.RFC3339),

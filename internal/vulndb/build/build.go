@@ -53,6 +53,8 @@ type Warning struct {
 	File   string `json:"file"`
 	Format string `json:"format,omitempty"`
 	Err    string `json:"error"`
+	// Partial is set when the file was imported but some entries were not.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // SourceReport is what one source gave.
@@ -214,8 +216,8 @@ func importSource(ctx context.Context, w *vulndb.Writer, src string, opts Option
 			if !errors.As(r.err, &partial) {
 				sr.Skipped[r.format]++
 			}
-			warns = append(warns, Warning{Source: src, File: r.f.name, Format: r.format, Err: r.err.Error()})
-			opts.Logger.Warn("advisory file skipped", "source", src, "file", r.f.name, "format", r.format, "err", r.err)
+			warns = append(warns, Warning{Source: src, File: r.f.name, Format: r.format, Err: r.err.Error(), Partial: partial != nil})
+			opts.Logger.Debug("advisory file skipped", "source", src, "file", r.f.name, "format", r.format, "err", r.err)
 		}
 		if _, ok := sr.Records[r.format]; !ok {
 			sr.Records[r.format] = 0
