@@ -166,7 +166,7 @@ func withDistro(purl string, d inventory.Distro) string {
 		return purl
 	}
 	if p.Namespace == "" {
-		p.Namespace = d.ID
+		p.Namespace = purlNamespace(d.ID)
 	}
 	q := p.Qualifiers.Map()
 	if _, ok := q["distro"]; !ok {
@@ -178,4 +178,15 @@ func withDistro(purl string, d inventory.Distro) string {
 	}
 	p.Qualifiers = packageurl.QualifiersFromMap(q)
 	return p.ToString()
+}
+
+// purlNamespace is the PURL namespace of a distribution, as syft writes it.
+func purlNamespace(id string) string {
+	switch {
+	case id == "rhel":
+		return "redhat"
+	case strings.HasPrefix(id, "opensuse"):
+		return "opensuse"
+	}
+	return id
 }

@@ -5,6 +5,7 @@ package list
 
 import (
 	"github.com/vigilhq/vigil/internal/catalog"
+	"github.com/vigilhq/vigil/internal/catalog/apk"
 	"github.com/vigilhq/vigil/internal/catalog/cargo"
 	"github.com/vigilhq/vigil/internal/catalog/composer"
 	"github.com/vigilhq/vigil/internal/catalog/dotnet"
@@ -15,6 +16,7 @@ import (
 	"github.com/vigilhq/vigil/internal/catalog/npm"
 	"github.com/vigilhq/vigil/internal/catalog/osrelease"
 	"github.com/vigilhq/vigil/internal/catalog/python"
+	"github.com/vigilhq/vigil/internal/catalog/rpm"
 )
 
 // All returns every cataloger, OS catalogers first.
@@ -22,6 +24,8 @@ func All() []catalog.Cataloger {
 	return []catalog.Cataloger{
 		osrelease.Cataloger{},
 		dpkg.Cataloger{},
+		apk.Cataloger{},
+		rpm.Cataloger{},
 		gobinary.Cataloger{},
 		cargo.Cataloger{},
 		npm.Cataloger{},
