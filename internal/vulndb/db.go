@@ -45,11 +45,15 @@ CREATE TABLE advisories (
 CREATE TABLE affected (
 	namespace TEXT NOT NULL, package TEXT NOT NULL,
 	advisory INTEGER NOT NULL REFERENCES advisories(rowid));
+CREATE TABLE aliases (
+	alias TEXT NOT NULL,
+	advisory INTEGER NOT NULL REFERENCES advisories(rowid));
 `
 
 const indexes = `
 CREATE INDEX affected_by_package ON affected (namespace, package);
 CREATE INDEX affected_by_advisory ON affected (advisory);
+CREATE INDEX aliases_by_alias ON aliases (alias);
 `
 
 // SourceInfo describes one imported source.
@@ -69,6 +73,7 @@ type Writer struct {
 	path    string
 	adv     *sql.Stmt
 	aff     *sql.Stmt
+	alias   *sql.Stmt
 	count   int
 }
 
@@ -105,6 +110,9 @@ func (w *Writer) begin(ctx context.Context) error {
 		return err
 	}
 	if w.aff, err = tx.PrepareContext(ctx, `INSERT INTO affected (namespace, package, advisory) VALUES (?, ?, ?)`); err != nil {
+		return err
+	}
+	if w.alias, err = tx.PrepareContext(ctx, `INSERT INTO aliases (alias, advisory) VALUES (?, ?)`); err != nil {
 		return err
 	}
 	return nil
@@ -167,6 +175,11 @@ func (w *Writer) flush(ctx context.Context) error {
 		}
 		if err := w.index(ctx, rowid, a.Affected); err != nil {
 			return err
+		}
+		for _, id := range append([]string{a.ID}, a.Aliases...) {
+			if _, err := w.alias.ExecContext(ctx, id, rowid); err != nil {
+				return err
+			}
 		}
 		w.count++
 	}
@@ -281,10 +294,11 @@ type Info struct {
 
 // DB is an open, read-only database.
 type DB struct {
-	db   *sql.DB
-	path string
-	info Info
-	get  *sql.Stmt
+	db      *sql.DB
+	path    string
+	info    Info
+	get     *sql.Stmt
+	byAlias *sql.Stmt
 }
 
 // Open opens a database file read-only. It refuses a file from a newer
@@ -312,6 +326,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if d.get, err = db.PrepareContext(ctx, `SELECT a.doc FROM affected f JOIN advisories a ON a.rowid = f.advisory
 		WHERE f.namespace = ? AND f.package = ? ORDER BY a.source, a.id`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+	}
+	if d.byAlias, err = db.PrepareContext(ctx, `SELECT a.doc FROM aliases x JOIN advisories a ON a.rowid = x.advisory
+		WHERE x.alias = ? ORDER BY a.source, a.id`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
@@ -397,6 +416,20 @@ func (d *DB) Lookup(ctx context.Context, namespace, name string) ([]Advisory, er
 	if err != nil {
 		return nil, fmt.Errorf("looking up %s/%s: %w", namespace, name, err)
 	}
+	return d.decode(rows)
+}
+
+// ByAlias returns the advisories whose id or one of whose aliases is id
+// (every record of CVE-2024-1234 across feeds).
+func (d *DB) ByAlias(ctx context.Context, id string) ([]Advisory, error) {
+	rows, err := d.byAlias.QueryContext(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("looking up %s: %w", id, err)
+	}
+	return d.decode(rows)
+}
+
+func (d *DB) decode(rows *sql.Rows) ([]Advisory, error) {
 	defer rows.Close()
 	var out []Advisory
 	for rows.Next() {
