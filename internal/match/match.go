@@ -152,6 +152,9 @@ func Affects(q Query, a *vulndb.Advisory, af *vulndb.Affected) (m Match, ok bool
 		}
 	}
 	cmp, cerr := version.ForScheme(af.Scheme)
+	if af.Scheme == version.Semver {
+		cmp = lenientSemver{cmp}
+	}
 	hasRanges := false
 	for _, r := range af.Ranges {
 		if r.Type != "GIT" {
@@ -418,4 +421,33 @@ func firstPatched(af *vulndb.Affected) string {
 		out = append(out, strings.TrimSpace(strings.TrimLeft(u, ">=~^ ")))
 	}
 	return strings.Join(out, ", ")
+}
+
+// lenientSemver accepts the partial versions advisory data sometimes holds
+// for npm ("1.0" for 1.0.0), as osv-scanner does.
+type lenientSemver struct{ version.Comparator }
+
+func (l lenientSemver) Compare(a, b string) (int, error) {
+	return l.Comparator.Compare(coerceSemver(a), coerceSemver(b))
+}
+
+func coerceSemver(v string) string {
+	core, rest := v, ""
+	if i := strings.IndexAny(v, "-+"); i >= 0 {
+		core, rest = v[:i], v[i:]
+	}
+	for _, r := range core {
+		if (r < '0' || r > '9') && r != '.' {
+			return v
+		}
+	}
+	switch strings.Count(core, ".") {
+	case 0:
+		if core != "" {
+			return core + ".0.0" + rest
+		}
+	case 1:
+		return core + ".0" + rest
+	}
+	return v
 }

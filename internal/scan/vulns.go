@@ -43,6 +43,7 @@ func Match(ctx context.Context, inv *inventory.Inventory, db Advisories) ([]matc
 	var out []match.Match
 	var errs []string
 	cache := map[string][]vulndb.Advisory{}
+	reported := map[string]bool{}
 	for _, p := range inv.Packages {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -80,7 +81,16 @@ func Match(ctx context.Context, inv *inventory.Inventory, db Advisories) ([]matc
 				}
 			}
 		}
-		out = append(out, merge(found)...)
+		for _, m := range merge(found) {
+			// One package found twice (installed in node_modules and listed in
+			// the lockfile beside it) is one vulnerable package.
+			k := string(p.Ecosystem) + "\x00" + p.Name + "\x00" + p.Version + "\x00" + m.ID
+			if reported[k] {
+				continue
+			}
+			reported[k] = true
+			out = append(out, m)
+		}
 	}
 	if err := fillSeverity(ctx, db, out); err != nil {
 		return nil, nil, err
