@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"github.com/vigilhq/vigil/internal/catalog/list"
 	"github.com/vigilhq/vigil/internal/imagesrc"
 	"github.com/vigilhq/vigil/internal/inventory"
+	"github.com/vigilhq/vigil/internal/layercache"
 	"github.com/vigilhq/vigil/internal/layerfs"
 	"github.com/vigilhq/vigil/internal/sbom"
 	"github.com/vigilhq/vigil/internal/scan"
@@ -23,6 +25,9 @@ type imageFlags struct {
 	platform string
 	insecure bool
 	quiet    bool
+	noCache  bool
+	// cacheDir holds layer results; "" disables the cache.
+	cacheDir string
 }
 
 func (f *imageFlags) register(cmd *cobra.Command) {
@@ -36,6 +41,7 @@ func newSBOMCmd(g *global) *cobra.Command {
 		img    imageFlags
 		format string
 		output string
+		data   string
 	)
 	cmd := &cobra.Command{
 		Use:   "sbom IMAGE",
@@ -52,6 +58,7 @@ IMAGE is a registry reference (registry:REF or bare), docker-archive:PATH
 			if _, ok := sbom.Lookup(format); !ok {
 				return fmt.Errorf("unknown --format %q: choose one of %s", format, strings.Join(sbom.FormatNames(), ", "))
 			}
+			img.cacheDir = layerCacheDir(data)
 			inv, err := inventoryOf(cmd, g, args[0], img)
 			if err != nil {
 				return err
@@ -62,6 +69,8 @@ IMAGE is a registry reference (registry:REF or bare), docker-archive:PATH
 	img.register(cmd)
 	settingSBOMFormat.stringVar(cmd.Flags(), &format)
 	settingOutput.stringVar(cmd.Flags(), &output)
+	settingData.stringVar(cmd.Flags(), &data)
+	settingNoCache.boolVar(cmd.Flags(), &img.noCache)
 	cmd.AddCommand(newSBOMConvertCmd(g))
 	return cmd
 }
@@ -119,6 +128,9 @@ func inventoryOf(cmd *cobra.Command, g *global, ref string, f imageFlags) (*inve
 	defer img.Close()
 	p := newProgress(g.stderr, f.quiet)
 	opts := scan.Options{Catalogers: list.All(), Limits: layerfs.DefaultLimits, Logger: g.logger()}
+	if f.cacheDir != "" && !f.noCache {
+		opts.Cache = layercache.Dir{Path: f.cacheDir}
+	}
 	if p != nil {
 		opts.Progress = p
 	}
@@ -132,4 +144,12 @@ func inventoryOf(cmd *cobra.Command, g *global, ref string, f imageFlags) (*inve
 		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
 	return inv, nil
+}
+
+// layerCacheDir is where layer results are cached in a data directory.
+func layerCacheDir(data string) string {
+	if data == "" {
+		return ""
+	}
+	return filepath.Join(data, "cache", "layers")
 }

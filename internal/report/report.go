@@ -1,6 +1,22 @@
 // Package report is the vulnerability report of one scan: its documented,
-// stable JSON model (docs/report-json.md) and its encoders (table, json,
-// sarif, cyclonedx-vex, openvex), listed explicitly in Formats.
+// stable JSON model (docs/report-json.md) and its encoders, listed
+// explicitly in Formats; their names are the values of `vigil scan --format`:
+//
+//	table          a table for people, most severe first
+//	json           the Report itself (docs/report-json.md)
+//	sarif          SARIF 2.1.0 for GitHub code scanning
+//	cyclonedx-vex  CycloneDX 1.6 JSON with vulnerabilities[] (github.com/CycloneDX/cyclonedx-go)
+//	openvex        OpenVEX v0.2.0 JSON
+//
+// Use Lookup(name) to get one, or Encode(w, name, r) directly. Every
+// encoder writes findings in one order (severity, package, id), and every
+// time and document id comes from the report (CreatedAt, and a UUID derived
+// from its contents), so the same report always gives the same bytes. The
+// type comments of Table, JSON, SARIF, CycloneDXVEX and OpenVEX say how
+// each maps the report.
+//
+// This package holds plain data and the format encoders; it must not import
+// catalogers, vulndb, match or the server.
 package report
 
 import (
@@ -54,10 +70,13 @@ type Database struct {
 
 // Package is the vulnerable package of a finding.
 type Package struct {
-	Name       string `json:"name"`
-	Version    string `json:"version"`
-	Type       string `json:"type"`
-	PURL       string `json:"purl"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Type is the inventory.Ecosystem of the package.
+	Type string `json:"type"`
+	PURL string `json:"purl"`
+	// Path is the file in the image the package was found in; Layer the
+	// diffID of the layer that added it.
 	Path       string `json:"path,omitempty"`
 	Layer      string `json:"layer,omitempty"`
 	SrcName    string `json:"sourceName,omitempty"`
@@ -66,10 +85,13 @@ type Package struct {
 
 // CVSS is one CVSS rating of a vulnerability.
 type CVSS struct {
-	Version string  `json:"version"`
-	Vector  string  `json:"vector"`
-	Score   float64 `json:"score"`
-	Source  string  `json:"source,omitempty"`
+	// Version is the CVSS version: "2.0", "3.0", "3.1" or "4.0".
+	Version string `json:"version"`
+	Vector  string `json:"vector"`
+	// Score is the base score, 0.0 to 10.0.
+	Score float64 `json:"score"`
+	// Source names who published the vector (e.g. "nvd", "ghsa").
+	Source string `json:"source,omitempty"`
 }
 
 // Vulnerability is one advisory affecting one package.
@@ -110,8 +132,19 @@ type MatchRule struct {
 
 // Ignored is a match suppressed by an ignore rule.
 type Ignored struct {
-	ID      string `json:"id"`
+	ID string `json:"id"`
+	// Package is the name of the package; PURL and Version identify it.
 	Package string `json:"package"`
+	PURL    string `json:"purl,omitempty"`
+	Version string `json:"version,omitempty"`
 	Reason  string `json:"reason"`
 	Expires string `json:"expires,omitempty"`
+	// Justification is the rule's OpenVEX not_affected justification
+	// (component_not_present, vulnerable_code_not_present,
+	// vulnerable_code_not_in_execute_path,
+	// vulnerable_code_cannot_be_controlled_by_adversary or
+	// inline_mitigations_already_exist). Only ignored matches with one are
+	// written to the VEX formats, as not_affected: an ignore without one may
+	// be an accepted risk, which is no statement that the image is safe.
+	Justification string `json:"justification,omitempty"`
 }
