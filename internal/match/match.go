@@ -204,6 +204,10 @@ func Affects(q Query, a *vulndb.Advisory, af *vulndb.Affected) (m Match, ok bool
 			rule.Reason = fmt.Sprintf("%s %s is in the affected range (%s comparison)", af.Package, q.Version, af.Scheme)
 			m.Rule = rule
 			m.FixedVersion = fixed
+			if af.Scheme == version.Go && fixed != "" && strings.HasPrefix(q.Version, "v") && !strings.HasPrefix(fixed, "v") {
+				// The Go vulndb writes SEMVER events without the "v" modules carry.
+				m.FixedVersion = "v" + fixed
+			}
 			if fixed != "" {
 				m.Status = vulndb.StatusFixed
 			} else if m.Status == vulndb.StatusFixed || m.Status == "" {
