@@ -87,13 +87,7 @@ func scanImage(cmd *cobra.Command, g *global, ref string, f scanFlags) (*report.
 		return nil, nil, err
 	}
 	defer db.Close()
-	var inv *inventory.Inventory
-	if file, ok := strings.CutPrefix(ref, "sbom:"); ok {
-		inv, err = readSBOM(file)
-	} else {
-		f.img.cacheDir = layerCacheDir(f.data)
-		inv, err = inventoryOf(cmd, g, ref, f.img)
-	}
+	inv, err := loadInventory(cmd, g, ref, f)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -105,6 +99,15 @@ func scanImage(cmd *cobra.Command, g *global, ref string, f scanFlags) (*report.
 	rep := scan.NewReport(inv, ms, info, report.Tool{Name: "vigil", Version: Version}, time.Now())
 	rep.Errors = append(rep.Errors, errs...)
 	return rep, ms, nil
+}
+
+// loadInventory catalogs an image, or reads an SBOM for sbom:FILE.
+func loadInventory(cmd *cobra.Command, g *global, ref string, f scanFlags) (*inventory.Inventory, error) {
+	if file, ok := strings.CutPrefix(ref, "sbom:"); ok {
+		return readSBOM(file)
+	}
+	f.img.cacheDir = layerCacheDir(f.data)
+	return inventoryOf(cmd, g, ref, f.img)
 }
 
 func readSBOM(file string) (*inventory.Inventory, error) {

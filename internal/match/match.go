@@ -139,6 +139,9 @@ func Affects(q Query, a *vulndb.Advisory, af *vulndb.Affected) (m Match, ok bool
 		return Match{}, false, nil
 	}
 	rule := Rule{Namespace: af.Namespace, Package: af.Package, Scheme: af.Scheme, Origin: a.Origin}
+	if af.Origin != "" {
+		rule.Origin = af.Origin
+	}
 	m = Match{ID: a.ID, Aliases: a.Aliases, Source: a.Source, Namespace: af.Namespace,
 		InstalledVersion: q.Version, Status: af.Status, References: a.References, Title: a.Summary}
 	for _, s := range a.Severity {

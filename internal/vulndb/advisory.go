@@ -104,6 +104,9 @@ type Affected struct {
 	// Symbols are affected Go symbols (OSV ecosystem_specific imports),
 	// kept for explanation; Vigil matches at module level.
 	Symbols []string `json:"symbols,omitempty"`
+	// Origin is the file this entry was read from, when the advisory
+	// merges records of several files (Alpine's per-release secdb).
+	Origin string `json:"origin,omitempty"`
 	// NativeRanges are version ranges in the Scheme's own syntax, for
 	// feeds that publish those instead of OSV events: node-semver ranges
 	// for semver ("<=4.17.11", ">=1.2.3 <2.0.0 || >=2.1.0"; see

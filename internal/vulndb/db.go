@@ -123,6 +123,11 @@ func (w *Writer) begin(ctx context.Context) error {
 // does) are merged: their affected packages, aliases and references are
 // united in one record. Records are kept in memory and written by Close.
 func (w *Writer) Add(ctx context.Context, a *Advisory) error {
+	for i := range a.Affected {
+		if a.Affected[i].Origin == "" {
+			a.Affected[i].Origin = a.Origin
+		}
+	}
 	k := advKey{a.Source, a.ID}
 	old, ok := w.pending[k]
 	if !ok {
