@@ -101,3 +101,10 @@ func TestSBOMOutputFile(t *testing.T) {
 		}
 	}
 }
+
+func writeFile(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
