@@ -87,7 +87,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func isUsageError(err error) bool {
 	s := err.Error()
 	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "unknown flag") ||
-		strings.HasPrefix(s, "unknown shorthand flag") || strings.Contains(s, "arg(s), received") ||
+		strings.HasPrefix(s, "unknown shorthand flag") || strings.Contains(s, "arg(s), received") || strings.Contains(s, "arg(s), only received") ||
 		strings.HasPrefix(s, "invalid argument") || strings.HasPrefix(s, "flag needs an argument")
 }
 

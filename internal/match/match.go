@@ -83,11 +83,12 @@ func DistroNamespace(d *inventory.Distro) string {
 	v := d.VersionID
 	switch d.ID {
 	case "alpine":
-		if parts := strings.SplitN(v, ".", 3); len(parts) >= 2 {
-			v = parts[0] + "." + parts[1]
-		}
+		// Edge images carry VERSION_ID "3.21.0_alpha20240807": test before
+		// cutting to major.minor.
 		if strings.Contains(v, "_alpha") || v == "" {
 			v = "edge"
+		} else if parts := strings.SplitN(v, ".", 3); len(parts) >= 2 {
+			v = parts[0] + "." + parts[1]
 		}
 	case "debian":
 		if v == "" {
@@ -186,7 +187,11 @@ func Affects(q Query, a *vulndb.Advisory, af *vulndb.Affected) (m Match, ok bool
 			rule.Reason = fmt.Sprintf("%s is listed as affected", q.Version)
 			m.Rule = rule
 			m.FixedVersion = nextFixed(cmp, q.Version, af.Ranges)
-			if m.Status == "" {
+			if m.FixedVersion != "" {
+				m.Status = vulndb.StatusFixed
+			} else if m.Status == vulndb.StatusFixed || m.Status == "" {
+				// The feed's "fixed" may come from a GIT range alone:
+				// no version fixes this one.
 				m.Status = vulndb.StatusAffected
 			}
 			return m, true, nil
@@ -331,6 +336,9 @@ func inRange(cmp version.Comparator, v string, events []vulndb.Event) (affected 
 func nextFixed(cmp version.Comparator, v string, ranges []vulndb.Range) string {
 	best := ""
 	for _, r := range ranges {
+		if r.Type == "GIT" {
+			continue // commit hashes, not versions
+		}
 		for _, e := range r.Events {
 			if e.Fixed == "" {
 				continue
@@ -425,7 +433,11 @@ func firstPatched(af *vulndb.Affected) string {
 		if strings.HasPrefix(u, "<") {
 			continue // a never-affected old range, not a fix
 		}
-		out = append(out, strings.TrimSpace(strings.TrimLeft(u, ">=~^ ")))
+		if v := strings.TrimSpace(strings.TrimLeft(u, ">=~^ ")); !strings.ContainsAny(v, " ,|<>") {
+			out = append(out, v)
+		} else {
+			out = append(out, u) // "~> 5.2.4, >= 5.2.4.3": keep it whole
+		}
 	}
 	return strings.Join(out, ", ")
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // the embedded SQL engine, pure Go
@@ -68,6 +69,7 @@ type SourceInfo struct {
 // Writer builds a new database file.
 type Writer struct {
 	pending map[advKey]*Advisory
+	merged  map[advKey]bool // records made of several Adds
 	db      *sql.DB
 	tx      *sql.Tx
 	path    string
@@ -77,12 +79,19 @@ type Writer struct {
 	count   int
 }
 
+// uriEscaper escapes what SQLite reads specially in a URI file name.
+var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
+// fileURI is path as a SQLite URI ("file:…"): unescaped, a '#' or '?' in
+// a directory name would end the path and name another file.
+func fileURI(path string) string { return "file:" + uriEscaper.Replace(path) }
+
 // Create starts a new database at path (which must not exist).
 func Create(ctx context.Context, path string) (*Writer, error) {
 	if _, err := os.Stat(path); err == nil {
 		return nil, fmt.Errorf("creating database %s: file exists", path)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=page_size(8192)")
+	db, err := sql.Open("sqlite", fileURI(path)+"?_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=page_size(8192)")
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +100,7 @@ func Create(ctx context.Context, path string) (*Writer, error) {
 		db.Close()
 		return nil, fmt.Errorf("creating database %s: %w", path, err)
 	}
-	w := &Writer{db: db, path: path, pending: map[advKey]*Advisory{}}
+	w := &Writer{db: db, path: path, pending: map[advKey]*Advisory{}, merged: map[advKey]bool{}}
 	if err := w.begin(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -139,16 +148,70 @@ func (w *Writer) Add(ctx context.Context, a *Advisory) error {
 	old.Aliases = union(old.Aliases, a.Aliases)
 	old.References = union(old.References, a.References)
 	old.Severity = unionSeverity(old.Severity, a.Severity)
-	if old.Summary == "" {
-		old.Summary = a.Summary
-	}
-	if old.Published.IsZero() {
+	// The merged record must not depend on the order its parts arrive in
+	// (the builder parses files in parallel): two builds of the same data
+	// must be identical, since Diff compares records by hash.
+	w.merged[k] = true
+	old.Summary = firstText(old.Summary, a.Summary)
+	old.Details = firstText(old.Details, a.Details)
+	old.Origin = firstText(old.Origin, a.Origin)
+	if !a.Published.IsZero() && (old.Published.IsZero() || a.Published.Before(old.Published)) {
 		old.Published = a.Published
 	}
 	if a.Modified.After(old.Modified) {
 		old.Modified = a.Modified
 	}
+	if a.Withdrawn != nil && (old.Withdrawn == nil || a.Withdrawn.Before(*old.Withdrawn)) {
+		old.Withdrawn = a.Withdrawn
+	}
 	return nil
+}
+
+// firstText picks, of two texts, the non-empty one that sorts first.
+func firstText(a, b string) string {
+	if a == "" || (b != "" && b < a) {
+		return b
+	}
+	return a
+}
+
+// canonical sorts the lists of a merged record, which would otherwise be
+// in the order its parts were added.
+func canonical(a *Advisory) {
+	sort.Strings(a.Aliases)
+	sort.Strings(a.References)
+	sort.Slice(a.Severity, func(i, j int) bool {
+		x, y := a.Severity[i], a.Severity[j]
+		if x.Type != y.Type {
+			return x.Type < y.Type
+		}
+		if x.Source != y.Source {
+			return x.Source < y.Source
+		}
+		return x.Score < y.Score
+	})
+	type keyed struct {
+		af  Affected
+		doc string
+	}
+	ks := make([]keyed, len(a.Affected))
+	for i, af := range a.Affected {
+		b, _ := json.Marshal(af)
+		ks[i] = keyed{af, string(b)}
+	}
+	sort.Slice(ks, func(i, j int) bool {
+		x, y := ks[i], ks[j]
+		if x.af.Namespace != y.af.Namespace {
+			return x.af.Namespace < y.af.Namespace
+		}
+		if x.af.Package != y.af.Package {
+			return x.af.Package < y.af.Package
+		}
+		return x.doc < y.doc
+	})
+	for i := range ks {
+		a.Affected[i] = ks[i].af
+	}
 }
 
 // flush writes the pending records in (source, id) order.
@@ -170,6 +233,9 @@ func (w *Writer) flush(ctx context.Context) error {
 			}
 		}
 		a := w.pending[k]
+		if w.merged[k] {
+			canonical(a)
+		}
 		doc, err := json.Marshal(a)
 		if err != nil {
 			return err
@@ -320,7 +386,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		path = filepath.Join(path, FileName)
 		return Open(ctx, path)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=query_only(1)&_pragma=mmap_size(268435456)")
+	db, err := sql.Open("sqlite", fileURI(path)+"?mode=ro&_pragma=query_only(1)&_pragma=mmap_size(268435456)")
 	if err != nil {
 		return nil, err
 	}

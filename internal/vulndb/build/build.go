@@ -151,10 +151,17 @@ func Build(ctx context.Context, out string, sources []string, opts Options) (*Re
 		return rep, fmt.Errorf("verifying the new database: %w", err)
 	}
 	db.Close()
+	// The database is written without journal or sync: flush it to disk
+	// before it replaces the old one, so that a crash after the rename
+	// cannot leave a half-written file in its place.
+	if err := syncFile(tmp); err != nil {
+		return rep, fmt.Errorf("writing the new database %s: %w", tmp, err)
+	}
 	if err := os.Rename(tmp, out); err != nil {
 		return rep, fmt.Errorf("installing the new database at %s: %w", out, err)
 	}
 	ok = true
+	_ = syncFile(filepath.Dir(out)) // make the rename itself durable
 	if st, err := os.Stat(out); err == nil {
 		rep.Size = st.Size()
 	}
@@ -322,14 +329,20 @@ func listSource(ctx context.Context, src string, opts Options) ([]file, string, 
 		files, fp, closer, err := listZip(src, src)
 		return files, fp, closer, err
 	}
+	// WalkDir does not follow a symbolic link at its root: resolve it
+	// (a feed directory is often a link to a data volume).
+	root, err := filepath.EvalSymlinks(src)
+	if err != nil {
+		return nil, "", noop, fmt.Errorf("source %s: %w", src, err)
+	}
 	var files []file
 	h := sha256.New()
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			if strings.HasPrefix(d.Name(), ".") && p != src {
+			if strings.HasPrefix(d.Name(), ".") && p != root {
 				return fs.SkipDir
 			}
 			return nil
@@ -341,7 +354,7 @@ func listSource(ctx context.Context, src string, opts Options) ([]file, string, 
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(src, p)
+		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
 		fmt.Fprintf(h, "%s\x00%d\x00%d\n", rel, info.Size(), info.ModTime().UnixNano())
 		files = append(files, file{name: rel, size: info.Size(), open: func() (io.ReadCloser, error) { return os.Open(p) }})
@@ -420,4 +433,17 @@ func download(ctx context.Context, url string, opts Options) (string, error) {
 		return "", fmt.Errorf("downloading source %s: %w", url, err)
 	}
 	return f.Name(), nil
+}
+
+// syncFile flushes a file (or a directory's entries) to disk.
+func syncFile(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
