@@ -1,6 +1,12 @@
 package imagesrc_test
 
-import "net/http"
+import (
+	"io"
+	"log"
+	"net/http"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+)
 
 // basicAuth puts HTTP basic authentication (user vigil, password secret)
 // in front of a registry handler, answering 401 with a challenge as a real
@@ -17,4 +23,10 @@ func basicAuth(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// quietRegistry is go-containerregistry's in-process registry without its
+// request log.
+func quietRegistry() http.Handler {
+	return registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 }

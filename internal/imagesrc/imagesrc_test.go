@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -89,7 +88,7 @@ func TestOpenEveryKind(t *testing.T) {
 	ociArchive := filepath.Join(t.TempDir(), "img.oci.tar")
 	tarDirTo(t, ociDir, ociArchive)
 
-	srv := httptest.NewServer(registry.New())
+	srv := httptest.NewServer(quietRegistry())
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
 	regRef := u.Host + "/library/alpine:3.10.3"
@@ -142,7 +141,7 @@ func TestBadInput(t *testing.T) {
 	os.WriteFile(notImage, []byte("hello"), 0o644)
 
 	// A registry that wants credentials Vigil does not have.
-	srv := httptest.NewServer(basicAuth(registry.New()))
+	srv := httptest.NewServer(basicAuth(quietRegistry()))
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
 
