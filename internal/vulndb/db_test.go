@@ -50,7 +50,7 @@ func TestMain(m *testing.M) {
 
 // built returns a database built from sources (shared data paths, or
 // absolute paths), building it on first use. Tests must not modify it.
-func built(t *testing.T, sources ...string) string {
+func built(t testing.TB, sources ...string) string {
 	t.Helper()
 	var srcs []string
 	for _, s := range sources {
@@ -73,7 +73,7 @@ func built(t *testing.T, sources ...string) string {
 	return p
 }
 
-func open(t *testing.T, p string) *vulndb.DB {
+func open(t testing.TB, p string) *vulndb.DB {
 	t.Helper()
 	db, err := vulndb.Open(context.Background(), p)
 	if err != nil {
