@@ -38,7 +38,7 @@ func Queries(p inventory.Package, d *inventory.Distro) []Query {
 	switch p.Ecosystem {
 	case inventory.EcosystemDeb, inventory.EcosystemRPM, inventory.EcosystemAPK:
 		ns := DistroNamespace(d)
-		if ns == "" {
+		if ns == "" || ThirdParty(p, d) {
 			return nil
 		}
 		name, ver := p.Name, p.Version
@@ -71,6 +71,44 @@ func Queries(p inventory.Package, d *inventory.Distro) []Query {
 		return []Query{{Namespace: "maven", Name: g + ":" + a, Version: p.Version}}
 	}
 	return nil
+}
+
+// rpmVendors are words of the Vendor tag of each distribution's own rpm
+// packages.
+var rpmVendors = map[string][]string{
+	"centos":        {"centos"},
+	"rhel":          {"red hat"},
+	"fedora":        {"fedora"},
+	"rocky":         {"rocky"},
+	"almalinux":     {"almalinux"},
+	"ol":            {"oracle"},
+	"amzn":          {"amazon"},
+	"mariner":       {"microsoft"},
+	"azurelinux":    {"microsoft"},
+	"sles":          {"suse"},
+	"opensuse-leap": {"suse"},
+}
+
+// ThirdParty reports whether an OS package comes from outside its
+// distribution, so that the distribution's advisories do not apply: an rpm
+// whose Vendor tag names another vendor than the distribution's. dpkg and
+// apk databases record no origin repository; their packages are taken as
+// the distribution's own.
+func ThirdParty(p inventory.Package, d *inventory.Distro) bool {
+	if p.Ecosystem != inventory.EcosystemRPM || d == nil {
+		return false
+	}
+	vendor := strings.ToLower(p.Metadata["vendor"])
+	words, known := rpmVendors[d.ID]
+	if vendor == "" || !known {
+		return false
+	}
+	for _, w := range words {
+		if strings.Contains(vendor, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // DistroNamespace is the advisory namespace of a distribution release:

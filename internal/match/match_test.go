@@ -574,3 +574,19 @@ func TestRank(t *testing.T) {
 		t.Errorf("Rank(bogus) = %d, want 0", Rank("bogus"))
 	}
 }
+
+func TestThirdPartyRPM(t *testing.T) {
+	centos := &inventory.Distro{ID: "centos", VersionID: "7"}
+	for _, tc := range []struct {
+		vendor string
+		want   bool
+	}{{"CentOS", false}, {"", false}, {"Docker", true}, {"Fedora Project", true}} {
+		p := inventory.Package{Name: "x", Version: "1-1", Ecosystem: inventory.EcosystemRPM, Metadata: map[string]string{"vendor": tc.vendor}}
+		if got := ThirdParty(p, centos); got != tc.want {
+			t.Errorf("vendor %q on centos: ThirdParty = %v, want %v", tc.vendor, got, tc.want)
+		}
+		if q := Queries(p, centos); (len(q) == 0) != tc.want {
+			t.Errorf("vendor %q on centos: queries %v", tc.vendor, q)
+		}
+	}
+}

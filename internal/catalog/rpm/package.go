@@ -17,6 +17,10 @@ const (
 	// MetadataModularityLabel is the module stream a package was built for
 	// (RHEL 8 and later), "name:stream:version:context".
 	MetadataModularityLabel = "modularityLabel"
+	// MetadataVendor is the package's Vendor tag ("CentOS", "Fedora
+	// Project"): the matcher uses it to tell a distribution's own packages
+	// from a third-party repository's.
+	MetadataVendor = "vendor"
 )
 
 // toPackage reports a package the way syft does: the version is
@@ -69,6 +73,9 @@ func toPackage(info *rpmdb.PackageInfo) inventory.Package {
 	}
 	if info.Modularitylabel != "" {
 		meta[MetadataModularityLabel] = info.Modularitylabel
+	}
+	if info.Vendor != "" {
+		meta[MetadataVendor] = info.Vendor
 	}
 	if len(meta) > 0 {
 		p.Metadata = meta

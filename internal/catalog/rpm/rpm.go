@@ -52,7 +52,7 @@ var _ catalog.Cataloger = Cataloger{}
 func (Cataloger) Name() string { return "rpm" }
 
 // Version implements catalog.Cataloger.
-func (Cataloger) Version() int { return 1 }
+func (Cataloger) Version() int { return 2 }
 
 // Required implements catalog.Cataloger.
 func (Cataloger) Required(p string, mode fs.FileMode, _ int64) bool {
