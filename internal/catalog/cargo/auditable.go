@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/vigilhq/vigil/internal/catalog/binfile"
 	"io"
 )
 
@@ -96,7 +97,7 @@ func ReadAuditSection(r io.ReaderAt) (data []byte, err error) {
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte("\x7fELF")):
-		if err := checkELFNameTable(r); err != nil {
+		if err := binfile.CheckELFNameTable(r); err != nil {
 			return nil, err
 		}
 		f, err := elf.NewFile(r)

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/vigilhq/vigil/internal/catalog/binfile"
 	"io/fs"
 	"path"
 
@@ -40,7 +41,7 @@ func (Cataloger) Required(p string, mode fs.FileMode, size int64) bool {
 	if isLock(p) {
 		return mode.IsRegular() && size <= MaxLockSize
 	}
-	return candidateExecutable(p, mode.IsRegular(), uint32(mode.Perm()), size)
+	return binfile.Candidate(p, mode.IsRegular(), uint32(mode.Perm()), size)
 }
 
 func isLock(p string) bool { return path.Base(p) == "Cargo.lock" }
@@ -54,7 +55,7 @@ func isLock(p string) bool { return path.Base(p) == "Cargo.lock" }
 // An executable text file that is not a script still reaches Catalog, which
 // finds no executable header in it and returns nothing.
 func (Cataloger) Sniff(head []byte) bool {
-	if executableMagic(head) {
+	if binfile.Magic(head) {
 		return true
 	}
 	if bytes.HasPrefix(head, []byte("#!")) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"debug/elf"
 	"errors"
+	"github.com/vigilhq/vigil/internal/catalog/binfile"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -455,8 +456,8 @@ func TestCompressedNameTable(t *testing.T) {
 	if got := totalAlloc() - before; got > 1<<20 {
 		t.Errorf("Catalog allocated %d bytes", got)
 	}
-	if !errors.Is(err, errCompressedNameTable) {
-		t.Fatalf("error = %v, want errCompressedNameTable", err)
+	if !errors.Is(err, binfile.ErrCompressedNameTable) {
+		t.Fatalf("error = %v, want binfile.ErrCompressedNameTable", err)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"debug/macho"
 	"debug/pe"
 	"fmt"
+	"github.com/vigilhq/vigil/internal/catalog/binfile"
 	"io"
 	"io/fs"
 	"runtime/debug"
@@ -43,14 +44,14 @@ func (Cataloger) Name() string { return "gobinary" }
 func (Cataloger) Version() int { return 1 }
 
 // Required implements catalog.Cataloger: regular files with an executable
-// bit (or named *.exe), at most MaxSize bytes, outside documentation trees
+// bit (or named *.exe), at most binfile.MaxSize bytes, outside documentation trees
 // and without a script or data extension.
 func (Cataloger) Required(p string, mode fs.FileMode, size int64) bool {
-	return candidateExecutable(p, mode.IsRegular(), uint32(mode.Perm()), size)
+	return binfile.Candidate(p, mode.IsRegular(), uint32(mode.Perm()), size)
 }
 
 // Sniff implements catalog.Sniffer: only ELF, PE and Mach-O files.
-func (Cataloger) Sniff(head []byte) bool { return executableMagic(head) }
+func (Cataloger) Sniff(head []byte) bool { return binfile.Magic(head) }
 
 // Catalog implements catalog.Cataloger. An executable without Go build
 // information is not an error; one whose build information is present but
@@ -86,7 +87,7 @@ func ReadBuildInfo(r io.ReaderAt) (bi *debug.BuildInfo, err error) {
 			bi, err = nil, fmt.Errorf("parsing executable: %v", p)
 		}
 	}()
-	if err := checkELFNameTable(r); err != nil {
+	if err := binfile.CheckELFNameTable(r); err != nil {
 		return nil, err
 	}
 	bi, err = buildinfo.Read(r)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"debug/elf"
 	"errors"
+	"github.com/vigilhq/vigil/internal/catalog/binfile"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -422,7 +423,7 @@ func TestRequired(t *testing.T) {
 		{"Program Files/app/app.exe", 0o644, 1 << 20, true},
 		{"usr/local/bin/app", 0o644, 2 << 20, false},
 		{"usr/local/bin/app", fs.ModeSymlink | 0o777, 2 << 20, false},
-		{"usr/local/bin/app", 0o755, MaxSize + 1, false},
+		{"usr/local/bin/app", 0o755, binfile.MaxSize + 1, false},
 		{"usr/local/bin/app", 0o755, 10, false},
 		{"usr/local/bin/run.sh", 0o755, 4096, false},
 		{"usr/lib/python3/dist-packages/x.py", 0o755, 4096, false},
@@ -494,8 +495,8 @@ func TestCompressedNameTable(t *testing.T) {
 	if got := totalAlloc() - before; got > 1<<20 {
 		t.Errorf("Catalog allocated %d bytes", got)
 	}
-	if !errors.Is(err, errCompressedNameTable) {
-		t.Fatalf("error = %v, want errCompressedNameTable", err)
+	if !errors.Is(err, binfile.ErrCompressedNameTable) {
+		t.Fatalf("error = %v, want binfile.ErrCompressedNameTable", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package gobinary
+package binfile
 
 import (
 	"bytes"
@@ -8,16 +8,16 @@ import (
 	"io"
 )
 
-// errCompressedNameTable refuses ELF files whose section name table is
+// ErrCompressedNameTable refuses ELF files whose section name table is
 // compressed: debug/elf inflates that table, up to the size it declares, as
 // soon as it opens a file, so a small file could make it allocate
 // gigabytes. Linkers never compress the table.
-var errCompressedNameTable = errors.New("ELF section name table is compressed: not inflating it")
+var ErrCompressedNameTable = errors.New("ELF section name table is compressed: not inflating it")
 
-// checkELFNameTable returns errCompressedNameTable for an ELF file whose
+// CheckELFNameTable returns ErrCompressedNameTable for an ELF file whose
 // section name table has SHF_COMPRESSED set, and nil for anything else
 // (other formats and malformed headers are left to the parsers).
-func checkELFNameTable(r io.ReaderAt) error {
+func CheckELFNameTable(r io.ReaderAt) error {
 	var ident [elf.EI_NIDENT]byte
 	if _, err := r.ReadAt(ident[:], 0); err != nil || !bytes.HasPrefix(ident[:], []byte(elf.ELFMAG)) {
 		return nil
@@ -89,7 +89,7 @@ func checkELFNameTable(r io.ReaderAt) error {
 	// sh_flags follows sh_name and sh_type in both classes.
 	flags, ok := field(shoff+shstrndx*shentsize+8, flagSize)
 	if ok && elf.SectionFlag(flags)&elf.SHF_COMPRESSED != 0 {
-		return errCompressedNameTable
+		return ErrCompressedNameTable
 	}
 	return nil
 }

@@ -1,4 +1,8 @@
-package cargo
+// Package binfile holds what the catalogers of compiled programs (Go
+// binaries, cargo-auditable Rust binaries) share: which files may be
+// executables, their magic numbers, and a guard against ELF headers that
+// would make debug/elf allocate without bound.
+package binfile
 
 import (
 	"bytes"
@@ -8,12 +12,13 @@ import (
 
 // MaxSize is the largest executable the cataloger asks for. Larger files are
 // declined quietly rather than reported as over the walker's limit: nearly
-// every executable in an image is not built with cargo-auditable.
+// every executable in an image carries no package metadata, and the biggest
+// real Go or Rust programs (with DWARF) stay well under it.
 const MaxSize = 512 << 20
 
-// minSize is below the smallest ELF, PE or Mach-O file that could carry a
-// dependency section.
-const minSize = 64
+// MinSize is below the smallest ELF, PE or Mach-O file that could carry Go
+// build information or a cargo-auditable dependency section.
+const MinSize = 64
 
 // nonBinaryDirs hold documentation and headers, never programs, whatever
 // their mode bits say.
@@ -45,12 +50,12 @@ var nonBinaryExts = map[string]bool{
 	".gz": true, ".xz": true, ".bz2": true, ".zst": true, ".tar": true, ".zip": true,
 }
 
-// candidateExecutable reports, from the path and mode alone, whether a file
+// Candidate reports, from the path and mode alone, whether a file
 // may be a compiled program: a regular file with an executable bit (or a
 // Windows .exe, whose mode bits a layer often does not set), outside
 // documentation trees and without a script or data extension.
-func candidateExecutable(p string, isRegular bool, perm uint32, size int64) bool {
-	if !isRegular || size < minSize || size > MaxSize {
+func Candidate(p string, isRegular bool, perm uint32, size int64) bool {
+	if !isRegular || size < MinSize || size > MaxSize {
 		return false
 	}
 	ext := strings.ToLower(path.Ext(p))
@@ -68,10 +73,10 @@ func candidateExecutable(p string, isRegular bool, perm uint32, size int64) bool
 	return true
 }
 
-// executableMagic reports whether head starts like an ELF, PE or Mach-O
-// (thin or universal) file: the formats cargo-auditable writes a .dep-v0
-// section into (besides WebAssembly, which is not cataloged).
-func executableMagic(head []byte) bool {
+// Magic reports whether head starts like an ELF, PE or Mach-O
+// (thin or universal) file: the formats debug/buildinfo reads, Go builds
+// for, and cargo-auditable writes its .dep-v0 section into.
+func Magic(head []byte) bool {
 	if bytes.HasPrefix(head, []byte("\x7fELF")) || bytes.HasPrefix(head, []byte("MZ")) {
 		return true
 	}
