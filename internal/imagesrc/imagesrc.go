@@ -175,9 +175,18 @@ func fromV1(img v1.Image, withDigests bool) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing layers: %w", err)
 	}
+	// The config lists every layer's diffID: asking a layer for it instead
+	// makes go-containerregistry decompress and hash a compressed layer of a
+	// docker-archive just to learn it.
+	var cfgDiffIDs []v1.Hash
+	if cfg != nil && len(cfg.RootFS.DiffIDs) == len(layers) {
+		cfgDiffIDs = cfg.RootFS.DiffIDs
+	}
 	for i, l := range layers {
-		diffID, err := l.DiffID()
-		if err != nil {
+		var diffID v1.Hash
+		if cfgDiffIDs != nil {
+			diffID = cfgDiffIDs[i]
+		} else if diffID, err = l.DiffID(); err != nil {
 			return nil, fmt.Errorf("layer %d: reading diffID: %w", i, err)
 		}
 		var d, size = "", int64(0)

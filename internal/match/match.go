@@ -250,9 +250,16 @@ func Affects(q Query, a *vulndb.Advisory, af *vulndb.Affected) (m Match, ok bool
 			rule.Reason = fmt.Sprintf("%s %s is in the affected range (%s comparison)", af.Package, q.Version, af.Scheme)
 			m.Rule = rule
 			m.FixedVersion = fixed
-			if af.Scheme == version.Go && fixed != "" && strings.HasPrefix(q.Version, "v") && !strings.HasPrefix(fixed, "v") {
-				// The Go vulndb writes SEMVER events without the "v" modules carry.
-				m.FixedVersion = "v" + fixed
+			if af.Scheme == version.Go && fixed != "" {
+				// The Go vulndb writes SEMVER events without the "v" modules
+				// carry and the "go" of toolchain versions: report the fix in
+				// the installed version's spelling.
+				switch {
+				case strings.HasPrefix(q.Version, "v") && !strings.HasPrefix(fixed, "v"):
+					m.FixedVersion = "v" + fixed
+				case strings.HasPrefix(q.Version, "go") && !strings.HasPrefix(fixed, "go"):
+					m.FixedVersion = "go" + fixed
+				}
 			}
 			if fixed != "" {
 				m.Status = vulndb.StatusFixed

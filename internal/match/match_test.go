@@ -208,7 +208,7 @@ func TestAffectsSchemes(t *testing.T) {
 		{"go: release after a pseudo-version fix", gomod, "v0.3.7", outcome{}},
 		{"go: fix already with v", gomodV, "v0.3.7", fixed("v0.3.8", ">= 0, < v0.3.8")},
 		{"go: incompatible", gomodV, "v0.3.8+incompatible", outcome{}},
-		{"go stdlib: toolchain version", stdlib, "go1.20.3", fixed("1.20.4", ">= 1.20.0-0, < 1.20.4")},
+		{"go stdlib: toolchain version", stdlib, "go1.20.3", fixed("go1.20.4", ">= 1.20.0-0, < 1.20.4")},
 		{"go stdlib: toolchain at fix", stdlib, "go1.20.4", outcome{}},
 		{"go stdlib: before introduced", stdlib, "go1.19.9", outcome{}},
 		{"semver: lenient 1.0 is 1.0.0", semver, "1.0.0", fixed("1.2", ">= 1.0, < 1.2")},

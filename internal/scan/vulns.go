@@ -135,7 +135,7 @@ func expandDSA(m match.Match) []match.Match {
 
 // merge unites the matches of one package that share an id or alias.
 func merge(ms []match.Match) []match.Match {
-	if len(ms) <= 1 {
+	if len(ms) == 0 {
 		return ms
 	}
 	parent := make([]int, len(ms))

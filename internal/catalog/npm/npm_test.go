@@ -3,10 +3,8 @@ package npm
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -336,7 +334,7 @@ func TestParsePnpmLockCases(t *testing.T) {
 // packageurl-go leaves ':' and '@' in versions unescaped where syft's fork
 // escapes them.
 func TestSyft(t *testing.T) {
-	syft := syftBinary(t)
+	catalogtest.SyftBinary(t)
 	for _, tc := range []struct {
 		dir  string
 		mode string
@@ -351,7 +349,7 @@ func TestSyft(t *testing.T) {
 		{filepath.Dir(shareddata.Path(t, "lockfiles/npm-vulnerable/package-lock.json")), "directory", LockCataloger{}},
 	} {
 		t.Run(filepath.Base(tc.dir), func(t *testing.T) {
-			want := runSyft(t, syft, tc.dir, tc.mode, "npm")
+			want := runSyft(t, tc.dir, tc.mode, "npm")
 			var got []string
 			for _, fr := range catalogtest.Run(t, tc.c, tc.dir) {
 				for _, p := range fr.Packages {
@@ -469,82 +467,18 @@ func summary(pkgs []inventory.Package) []string {
 	return out
 }
 
-// syftBinary returns the syft binary to compare with; the test fails where
-// there is none (-short skips the comparison on a developer's machine).
-func syftBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("comparing with syft takes seconds per tree")
-	}
-	for _, p := range []string{os.Getenv("VIGIL_SYFT"), filepath.Join(goBin(), "syft")} {
-		if p == "" {
-			continue
-		}
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("syft"); err == nil {
-		return p
-	}
-	t.Fatal("syft v1.57.0 is needed for this cross-check: scripts/deps.sh installs it (go install github.com/anchore/syft/cmd/syft@v1.57.0), or set VIGIL_SYFT")
-	return ""
-}
-
 // runSyft scans dir with syft's default catalogers for mode ("image" or
 // "directory") and returns the packages of type typ as sorted
 // lines of name, version, type, path, PURL and licenses, one per location.
-func runSyft(t *testing.T, syft, dir, mode, typ string) []string {
+func runSyft(t *testing.T, dir, mode, typ string) []string {
 	t.Helper()
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(syft, "dir:"+abs, "--override-default-catalogers", mode, "-o", "json", "-q")
-	cmd.Env = append(os.Environ(), "SYFT_CHECK_FOR_APP_UPDATE=false")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("syft: %v\n%s", err, stderr.String())
-	}
-	var doc struct {
-		Artifacts []struct {
-			Name      string `json:"name"`
-			Version   string `json:"version"`
-			Type      string `json:"type"`
-			PURL      string `json:"purl"`
-			Locations []struct {
-				Path        string `json:"path"`
-				Annotations struct {
-					Evidence string `json:"evidence"`
-				} `json:"annotations"`
-			} `json:"locations"`
-			Licenses []struct {
-				Value string `json:"value"`
-			} `json:"licenses"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(out, &doc); err != nil {
-		t.Fatalf("decoding syft output: %v", err)
-	}
 	var lines []string
-	for _, a := range doc.Artifacts {
+	for _, a := range catalogtest.Syft(t, dir, mode) {
 		if a.Type != typ {
 			continue
 		}
-		if a.Version == "UNKNOWN" {
-			a.Version = ""
-		}
-		var licenses []string
-		for _, l := range a.Licenses {
-			licenses = append(licenses, l.Value)
-		}
-		for _, l := range a.Locations {
-			if l.Annotations.Evidence != "primary" {
-				continue // supporting evidence: RECORD, top_level.txt
-			}
-			lines = append(lines, syftLine(a.Name, a.Version, a.Type, inventory.CleanPath(l.Path), a.PURL, licenses))
+		for _, path := range a.PrimaryPaths() {
+			lines = append(lines, syftLine(a.Name, a.Version, a.Type, path, a.PURL, a.Licenses))
 		}
 	}
 	slices.Sort(lines)
@@ -557,15 +491,4 @@ func syftLine(name, version, typ, path, purl string, licenses []string) string {
 	}
 	licenses = slices.Sorted(slices.Values(licenses))
 	return strings.Join([]string{name, version, typ, path, purl, "[" + strings.Join(licenses, ", ") + "]"}, " ")
-}
-
-// goBin is where `go install` puts binaries.
-func goBin() string {
-	if out, err := exec.Command("go", "env", "GOBIN").Output(); err == nil && len(bytes.TrimSpace(out)) > 0 {
-		return string(bytes.TrimSpace(out))
-	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		return filepath.Join(strings.SplitN(string(bytes.TrimSpace(out)), string(os.PathListSeparator), 2)[0], "bin")
-	}
-	return ""
 }

@@ -3,11 +3,8 @@ package python
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -134,9 +131,8 @@ func TestParseMetadata(t *testing.T) {
 // classifier over such texts (traitlets' METADATA holds the BSD text) and
 // Vigil has none.
 func TestSyft(t *testing.T) {
-	syft := syftBinary(t)
 	dir := "testdata/installed"
-	want, wantLicenses := runSyft(t, syft, dir)
+	want, wantLicenses := runSyft(t, dir)
 	var got []string
 	gotLicenses := map[string]string{}
 	for _, fr := range catalogtest.Run(t, Cataloger{}, dir) {
@@ -198,85 +194,21 @@ func pyPkg(name, version string, licenses ...string) *inventory.Package {
 		PURL: "pkg:pypi/" + name + "@" + version, Licenses: licenses}
 }
 
-// syftBinary returns the syft binary to compare with; the test fails where
-// there is none (-short skips the comparison on a developer's machine).
-func syftBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("comparing with syft takes seconds per tree")
-	}
-	for _, p := range []string{os.Getenv("VIGIL_SYFT"), filepath.Join(goBin(), "syft")} {
-		if p == "" {
-			continue
-		}
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("syft"); err == nil {
-		return p
-	}
-	t.Fatal("syft v1.57.0 is needed for this cross-check: scripts/deps.sh installs it (go install github.com/anchore/syft/cmd/syft@v1.57.0), or set VIGIL_SYFT")
-	return ""
-}
-
 // runSyft scans dir with syft's image catalogers and returns its python
 // packages as sorted lines, one per location, and their licenses by line.
-func runSyft(t *testing.T, syft, dir string) ([]string, map[string]string) {
+func runSyft(t *testing.T, dir string) ([]string, map[string]string) {
 	t.Helper()
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(syft, "dir:"+abs, "--override-default-catalogers", "image", "-o", "json", "-q")
-	cmd.Env = append(os.Environ(), "SYFT_CHECK_FOR_APP_UPDATE=false")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("syft: %v\n%s", err, stderr.String())
-	}
-	var doc struct {
-		Artifacts []struct {
-			Name      string `json:"name"`
-			Version   string `json:"version"`
-			Type      string `json:"type"`
-			PURL      string `json:"purl"`
-			Locations []struct {
-				Path        string `json:"path"`
-				Annotations struct {
-					Evidence string `json:"evidence"`
-				} `json:"annotations"`
-			} `json:"locations"`
-			Licenses []struct {
-				Value string `json:"value"`
-			} `json:"licenses"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(out, &doc); err != nil {
-		t.Fatalf("decoding syft output: %v", err)
-	}
 	var lines []string
 	licenses := map[string]string{}
-	for _, a := range doc.Artifacts {
+	for _, a := range catalogtest.Syft(t, dir, "image") {
 		if a.Type != string(inventory.EcosystemPyPI) {
 			continue
 		}
-		if a.Version == "UNKNOWN" {
-			a.Version = ""
-		}
-		var ls []string
-		for _, l := range a.Licenses {
-			ls = append(ls, l.Value)
-		}
-		slices.Sort(ls)
-		for _, l := range a.Locations {
-			if l.Annotations.Evidence != "primary" {
-				continue // supporting evidence: RECORD, top_level.txt
-			}
-			k := line(a.Name, a.Version, a.Type, inventory.CleanPath(l.Path), a.PURL)
+		ls := strings.Join(slices.Sorted(slices.Values(a.Licenses)), ", ")
+		for _, path := range a.PrimaryPaths() {
+			k := line(a.Name, a.Version, a.Type, path, a.PURL)
 			lines = append(lines, k)
-			licenses[k] = strings.Join(ls, ", ")
+			licenses[k] = ls
 		}
 	}
 	slices.Sort(lines)
@@ -288,15 +220,4 @@ func line(name, version, typ, path, purl string) string {
 		purl = u
 	}
 	return strings.Join([]string{name, version, typ, path, purl}, " ")
-}
-
-// goBin is where `go install` puts binaries.
-func goBin() string {
-	if out, err := exec.Command("go", "env", "GOBIN").Output(); err == nil && len(bytes.TrimSpace(out)) > 0 {
-		return string(bytes.TrimSpace(out))
-	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		return filepath.Join(strings.SplitN(string(bytes.TrimSpace(out)), string(os.PathListSeparator), 2)[0], "bin")
-	}
-	return ""
 }
