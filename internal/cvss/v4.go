@@ -3,6 +3,7 @@ package cvss
 import (
 	"math"
 	"strings"
+	"sync"
 )
 
 // CVSS v4.0 metrics in the order of the specification's vector table
@@ -291,12 +292,13 @@ func v4Score(m map[string]string) float64 {
 
 // v4MaxVectors returns the levels of the highest-severity vectors of a
 // macrovector.
-func v4MaxVectors(eq [6]int) []v4Distances { return v4MaxVectorsByEQ[eq] }
+func v4MaxVectors(eq [6]int) []v4Distances { return v4MaxVectorsByEQ()[eq] }
 
 // v4MaxVectorsByEQ holds the highest-severity vectors of every macrovector,
 // composed from the per-EQ ones in the reference's order (its max_vectors),
-// as levels.
-var v4MaxVectorsByEQ = composeV4MaxVectors()
+// as levels. It is built on first use: composing it costs milliseconds that
+// a process scoring no v4 vector should not pay at start-up.
+var v4MaxVectorsByEQ = sync.OnceValue(composeV4MaxVectors)
 
 func composeV4MaxVectors() map[[6]int][]v4Distances {
 	out := make(map[[6]int][]v4Distances, len(v4MacroVectorScores))

@@ -3,6 +3,7 @@ package imagesrc
 import (
 	"archive/tar"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,7 +43,7 @@ func openDockerArchive(path string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a docker-archive (a `docker save` tarball with manifest.json): %v: %w", path, err, ErrNotImage)
 	}
-	out, err := fromV1(img, false)
+	out, err := fromV1(img, false, dockerArchiveCompressed(path))
 	if err != nil {
 		return nil, fmt.Errorf("reading docker-archive %s: %w", path, err)
 	}
@@ -69,7 +70,7 @@ func openOCIDir(path string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OCI layout %s: %w", path, err)
 	}
-	out, err := fromV1(img, true)
+	out, err := fromV1(img, true, true)
 	if err != nil {
 		return nil, fmt.Errorf("reading OCI layout %s: %w", path, err)
 	}
@@ -212,6 +213,43 @@ func unpackOCIArchive(ctx context.Context, path, dir string) error {
 		}
 		if err != nil {
 			return fmt.Errorf("OCI archive %s: entry %q: %w", path, h.Name, err)
+		}
+	}
+}
+
+// dockerArchiveCompressed reports whether a docker-archive stores its
+// layers compressed (go-containerregistry's tarball.Write does; `docker
+// save` does not), judging by the first layer's first bytes.
+func dockerArchiveCompressed(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var manifest []struct{ Layers []string }
+	tr := tar.NewReader(f)
+	first := ""
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return false
+		}
+		name := strings.TrimPrefix(h.Name, "./")
+		switch {
+		case name == "manifest.json" && first == "":
+			if err := json.NewDecoder(io.LimitReader(tr, 16<<20)).Decode(&manifest); err != nil || len(manifest) == 0 || len(manifest[0].Layers) == 0 {
+				return false
+			}
+			first = manifest[0].Layers[0]
+			// The layer may come before manifest.json: look again from the start.
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return false
+			}
+			tr = tar.NewReader(f)
+		case first != "" && name == first:
+			head := make([]byte, 4)
+			n, _ := io.ReadFull(tr, head)
+			return n >= 2 && (head[0] == 0x1f && head[1] == 0x8b || n == 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd)
 		}
 	}
 }

@@ -140,12 +140,14 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	return img, nil
 }
 
-// fromV1 describes a go-containerregistry image. withDigests is false for
+// fromV1 describes a go-containerregistry image. blobsStored says the
+// layers' Compressed streams are their blobs as stored (so decompressing
+// them ourselves is cheaper than Uncompressed). withDigests is false for
 // docker-archive tarballs: `docker save` keeps layers uncompressed and no
 // registry manifest, so a manifest digest (and compressed layer digests)
 // would mean gzipping every layer just to invent one; the image ID (the
 // config digest) identifies such an image.
-func fromV1(img v1.Image, withDigests bool) (*Image, error) {
+func fromV1(img v1.Image, withDigests, blobsStored bool) (*Image, error) {
 	out := &Image{V1: img}
 	if withDigests {
 		digest, err := img.Digest()
@@ -199,9 +201,13 @@ func fromV1(img v1.Image, withDigests bool) (*Image, error) {
 			}
 		}
 		layer := l
+		open := layer.Uncompressed
+		if blobsStored {
+			open = func() (io.ReadCloser, error) { return openBlob(layer) }
+		}
 		out.Layers = append(out.Layers, Layer{
 			Layer: inventory.Layer{Index: i, DiffID: diffID.String(), Digest: d, Size: size},
-			Open:  layer.Uncompressed,
+			Open:  open,
 		})
 	}
 	return out, nil

@@ -58,7 +58,7 @@ func openRegistry(ctx context.Context, s string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, registryError(ref, fmt.Errorf("selecting platform %s: %w", opts.Platform, err))
 	}
-	out, err := fromV1(img, true)
+	out, err := fromV1(img, true, true)
 	if err != nil {
 		return nil, registryError(ref, err)
 	}
