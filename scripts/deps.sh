@@ -9,6 +9,7 @@ need=()
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v dpkg >/dev/null 2>&1 || need+=(dpkg)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 if ((${#need[@]})); then
   echo "deps: installing Debian packages: ${need[*]}" >&2
   SUDO=""

@@ -108,3 +108,22 @@ func writeFile(t *testing.T, p, s string) {
 		t.Fatal(err)
 	}
 }
+
+// TestOutputToDevice writes a report to /dev/null: the device must stay a
+// device (an atomic rename over it would replace it with a file).
+func TestOutputToDevice(t *testing.T) {
+	before, err := os.Stat(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, "sbom", "dir:.", "-o", os.DevNull, "-q", "--no-cache"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	after, err := os.Stat(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Mode() != before.Mode() || after.Mode().IsRegular() {
+		t.Fatalf("%s changed from %v to %v", os.DevNull, before.Mode(), after.Mode())
+	}
+}

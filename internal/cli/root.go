@@ -97,6 +97,15 @@ func openOutput(path string, stdout io.Writer) (w io.Writer, commit func() error
 	if path == "" || path == "-" {
 		return stdout, func() error { return nil }, nil
 	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		// A device or a pipe (/dev/null, /dev/stdout, a FIFO): write to it
+		// as it is; renaming a file over it would replace the device.
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, nil, fmt.Errorf("opening output %s: %w", path, err)
+		}
+		return f, f.Close, nil
+	}
 	f, err := os.CreateTemp(dirOf(path), ".vigil-out-*")
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating output file %s: %w", path, err)
