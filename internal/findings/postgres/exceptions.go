@@ -11,19 +11,15 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilhq/vigil/internal/findings"
+	"github.com/vigilhq/vigil/internal/findings/sqlstore"
 )
 
 // PutException implements findings.Store.
 func (s *Store) PutException(ctx context.Context, e findings.Exception, by findings.By) error {
-	if err := e.Validate(); err != nil {
-		return fmt.Errorf("putting exception: %w", err)
+	e, by, err := sqlstore.PrepareException(e, by)
+	if err != nil {
+		return err
 	}
-	by.At = by.Now()
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = by.At
-	}
-	e.CreatedAt = e.CreatedAt.UTC()
-	e.Expires = e.Expires.UTC()
 	doc, err := jsonDoc(e)
 	if err != nil {
 		return err
@@ -49,7 +45,7 @@ func (s *Store) PutException(ctx context.Context, e findings.Exception, by findi
 		if err := suppressedImages(ctx, tx, e.ID, digests); err != nil {
 			return err
 		}
-		return reevaluateAll(ctx, tx, digests, by)
+		return sqlstore.ReevaluateAll(ctx, txn{tx}, digests, by)
 	})
 }
 
@@ -68,7 +64,7 @@ func (s *Store) DeleteException(ctx context.Context, id string, by findings.By) 
 		if err := suppressedImages(ctx, tx, id, digests); err != nil {
 			return err
 		}
-		return reevaluateAll(ctx, tx, digests, by)
+		return sqlstore.ReevaluateAll(ctx, txn{tx}, digests, by)
 	})
 }
 
@@ -143,22 +139,6 @@ func collectDigests(ctx context.Context, tx pgx.Tx, q string, out map[string]boo
 	}
 	for _, d := range ds {
 		out[d] = true
-	}
-	return nil
-}
-
-func reevaluateAll(ctx context.Context, tx pgx.Tx, digests map[string]bool, by findings.By) error {
-	exs, err := loadExceptions(ctx, tx)
-	if err != nil {
-		return err
-	}
-	for _, d := range sortedKeys(digests) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := reevaluate(ctx, tx, d, exs, by); err != nil {
-			return err
-		}
 	}
 	return nil
 }

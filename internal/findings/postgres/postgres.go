@@ -34,6 +34,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vigilhq/vigil/internal/findings"
+	"github.com/vigilhq/vigil/internal/findings/sqlstore"
 	"github.com/vigilhq/vigil/internal/inventory"
 	"github.com/vigilhq/vigil/internal/vulndb"
 )
@@ -171,6 +172,28 @@ func loadImage(ctx context.Context, tx pgx.Tx, digest string) (imageRow, error) 
 	}
 	r.exists = true
 	return r, nil
+}
+
+// txn is a write transaction as sqlstore uses it.
+type txn struct{ tx pgx.Tx }
+
+var _ sqlstore.Tx = txn{}
+
+func (t txn) Findings(ctx context.Context, digest string) ([]findings.Finding, error) {
+	return loadFindings(ctx, t.tx, `image_digest = $1`, column(digest))
+}
+
+func (t txn) Image(ctx context.Context, digest string) (findings.Summary, bool, error) {
+	img, err := loadImage(ctx, t.tx, digest)
+	return img.summary, img.exists, err
+}
+
+func (t txn) Exceptions(ctx context.Context) ([]findings.Exception, error) {
+	return loadExceptions(ctx, t.tx)
+}
+
+func (t txn) WritePlan(ctx context.Context, digest string, plan findings.Plan, sum findings.Summary, inv []byte, refs []vulndb.PackageRef, newInventory bool) error {
+	return writePlan(ctx, t.tx, digest, plan, sum, inv, refs, newInventory)
 }
 
 type querier interface {
@@ -384,74 +407,23 @@ func writeHistory(ctx context.Context, tx pgx.Tx, hs []findings.HistoryEntry) er
 
 // ApplyScan implements findings.Store.
 func (s *Store) ApplyScan(ctx context.Context, scan findings.ImageScan) (findings.Changes, error) {
+	by, inv, refs, err := sqlstore.PrepareScan(scan)
+	if err != nil {
+		return findings.Changes{}, err
+	}
 	digest := scan.Image.Digest
-	if digest == "" {
-		return findings.Changes{}, fmt.Errorf("applying scan of %q: %w: image without digest", scan.Image.Reference, findings.ErrInvalidScan)
-	}
-	by := scan.By
-	by.At = by.Now()
-	var inv []byte
-	var refs []vulndb.PackageRef
-	if scan.Inventory != nil {
-		var err error
-		if inv, err = findings.EncodeInventory(scan.Inventory); err != nil {
-			return findings.Changes{}, fmt.Errorf("applying scan of %s: %w", digest, err)
-		}
-		refs = findings.PackageIndex(scan.Inventory)
-	}
 	var ch findings.Changes
-	err := s.write(ctx, "applying scan of "+digest, false, func(tx pgx.Tx) error {
+	err = s.write(ctx, "applying scan of "+digest, false, func(tx pgx.Tx) error {
 		if err := lockImages(ctx, tx, digest); err != nil {
 			return err
 		}
-		existing, err := loadFindings(ctx, tx, `image_digest = $1`, column(digest))
-		if err != nil {
-			return fmt.Errorf("reading findings of %s: %w", digest, err)
-		}
-		exs, err := loadExceptions(ctx, tx)
-		if err != nil {
-			return err
-		}
-		plan, err := findings.Evaluate(findings.Observation{
-			Image: scan.Image, Existing: existing, Scanned: true, Observed: scan.Findings, Exceptions: exs, By: by,
-		})
-		if err != nil {
-			return err
-		}
-		sum := findings.Summarize(scan.Image, plan.Findings, scan.Policy, scan.VulnDB, by.At)
-		if err := writePlan(ctx, tx, digest, plan, sum, inv, refs, scan.Inventory != nil); err != nil {
-			return err
-		}
-		ch = plan.Changes
-		ch.History = plan.History
-		ch.Summary = sum
-		return nil
+		ch, err = sqlstore.ApplyScan(ctx, txn{tx}, scan, by, inv, refs)
+		return err
 	})
 	if err != nil {
 		return findings.Changes{}, err
 	}
 	return ch, nil
-}
-
-// reevaluate re-applies the exceptions to one image's stored findings.
-func reevaluate(ctx context.Context, tx pgx.Tx, digest string, exs []findings.Exception, by findings.By) error {
-	img, err := loadImage(ctx, tx, digest)
-	if err != nil || !img.exists {
-		return err
-	}
-	existing, err := loadFindings(ctx, tx, `image_digest = $1`, column(digest))
-	if err != nil {
-		return fmt.Errorf("reading findings of %s: %w", digest, err)
-	}
-	plan, err := findings.Evaluate(findings.Observation{Image: img.summary.Image, Existing: existing, Exceptions: exs, By: by})
-	if err != nil {
-		return err
-	}
-	if len(plan.Upserts) == 0 {
-		return nil
-	}
-	sum := findings.Summarize(img.summary.Image, plan.Findings, img.summary.Policy, img.summary.VulnDB, by.At)
-	return writePlan(ctx, tx, digest, plan, sum, nil, nil, false)
 }
 
 // resummarize recomputes the summaries of images after user updates.
@@ -478,15 +450,6 @@ func resummarize(ctx context.Context, tx pgx.Tx, digests []string, at time.Time)
 		}
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // BatchUpdateFindings implements findings.Store.
@@ -545,7 +508,7 @@ func (s *Store) BatchUpdateFindings(ctx context.Context, ids []string, u finding
 		}
 		var upserts []findings.Finding
 		touched := map[string]bool{}
-		for _, k := range sortedKeys(changed) {
+		for _, k := range sqlstore.SortedKeys(changed) {
 			upserts = append(upserts, *byID[k])
 			touched[byID[k].ImageDigest()] = true
 		}
@@ -555,7 +518,7 @@ func (s *Store) BatchUpdateFindings(ctx context.Context, ids []string, u finding
 		if err := writeHistory(ctx, tx, hist); err != nil {
 			return err
 		}
-		return resummarize(ctx, tx, sortedKeys(touched), by.At)
+		return resummarize(ctx, tx, sqlstore.SortedKeys(touched), by.At)
 	})
 	if err != nil {
 		return nil, err
@@ -571,26 +534,9 @@ func (s *Store) Archive(ctx context.Context, digest string, by findings.By) (fin
 		if err := lockImages(ctx, tx, digest); err != nil {
 			return err
 		}
-		img, err := loadImage(ctx, tx, digest)
-		if err != nil {
-			return err
-		}
-		if !img.exists {
-			return fmt.Errorf("image %s: %w", digest, findings.ErrNotFound)
-		}
-		existing, err := loadFindings(ctx, tx, `image_digest = $1`, column(digest))
-		if err != nil {
-			return fmt.Errorf("reading findings of %s: %w", digest, err)
-		}
-		plan := findings.ArchiveFindings(existing, by)
-		sum := findings.Summarize(img.summary.Image, plan.Findings, img.summary.Policy, img.summary.VulnDB, by.At)
-		if err := writePlan(ctx, tx, digest, plan, sum, nil, nil, false); err != nil {
-			return err
-		}
-		ch = plan.Changes
-		ch.History = plan.History
-		ch.Summary = sum
-		return nil
+		var err error
+		ch, err = sqlstore.Archive(ctx, txn{tx}, digest, by)
+		return err
 	})
 	return ch, err
 }

@@ -9,19 +9,15 @@ import (
 	"strings"
 
 	"github.com/vigilhq/vigil/internal/findings"
+	"github.com/vigilhq/vigil/internal/findings/sqlstore"
 )
 
 // PutException implements findings.Store.
 func (s *Store) PutException(ctx context.Context, e findings.Exception, by findings.By) error {
-	if err := e.Validate(); err != nil {
-		return fmt.Errorf("putting exception: %w", err)
+	e, by, err := sqlstore.PrepareException(e, by)
+	if err != nil {
+		return err
 	}
-	by.At = by.Now()
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = by.At
-	}
-	e.CreatedAt = e.CreatedAt.UTC()
-	e.Expires = e.Expires.UTC()
 	doc, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -47,7 +43,7 @@ func (s *Store) PutException(ctx context.Context, e findings.Exception, by findi
 		if err := suppressedImages(ctx, tx, e.ID, digests); err != nil {
 			return err
 		}
-		return reevaluateAll(ctx, tx, digests, by)
+		return sqlstore.ReevaluateAll(ctx, txn{tx}, digests, by)
 	})
 }
 
@@ -66,7 +62,7 @@ func (s *Store) DeleteException(ctx context.Context, id string, by findings.By) 
 		if err := suppressedImages(ctx, tx, id, digests); err != nil {
 			return err
 		}
-		return reevaluateAll(ctx, tx, digests, by)
+		return sqlstore.ReevaluateAll(ctx, txn{tx}, digests, by)
 	})
 }
 
@@ -142,20 +138,4 @@ func collectDigests(ctx context.Context, tx *sql.Tx, q string, out map[string]bo
 		out[d] = true
 	}
 	return rows.Err()
-}
-
-func reevaluateAll(ctx context.Context, tx *sql.Tx, digests map[string]bool, by findings.By) error {
-	exs, err := loadExceptions(ctx, tx)
-	if err != nil {
-		return err
-	}
-	for _, d := range sortedKeys(digests) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := reevaluate(ctx, tx, d, exs, by); err != nil {
-			return err
-		}
-	}
-	return nil
 }
