@@ -21,6 +21,8 @@ var (
 	settingData = setting{flag: "data", usage: "Vigil's data directory (vulnerability database, caches)", def: defaultDataDir()}
 	settingDB   = setting{flag: "db", usage: "vulnerability database file or directory (default: the one installed in the data directory)"}
 	settingJSON = setting{flag: "json", usage: "print JSON instead of text", def: "false"}
+	// settingReevaluate belongs to db update.
+	settingReevaluate = setting{flag: "reevaluate", usage: "then re-evaluate the findings of the recorded images the database changes affect, from their stored inventories (no image is pulled)", def: "false"}
 )
 
 func defaultDataDir() string {
@@ -54,8 +56,9 @@ func newDBCmd(g *global) *cobra.Command {
 }
 
 func newDBBuildCmd(g *global, update bool) *cobra.Command {
-	var out, data, db string
-	var asJSON bool
+	var out, data, db, actor string
+	var asJSON, reevaluate bool
+	var hub hubFlags
 	use, short := "build --out DIR SOURCE...", "Build a vulnerability database from advisory sources (directories, zip files, URLs)"
 	if update {
 		use, short = "update SOURCE...", "Build a new database from sources and install it atomically in the data directory (or --db)"
@@ -82,6 +85,10 @@ them. The new database replaces the old one only once it is complete.`,
 					target = filepath.Join(out, vulndb.FileName)
 				}
 			}
+			if update && reevaluate {
+				hub.data = data
+				return updateAndReevaluate(cmd, g, target, args, hub, actor, asJSON)
+			}
 			rep, err := build.Build(cmd.Context(), target, args, build.Options{Formats: list.All(), Logger: g.logger()})
 			if err != nil {
 				if rep != nil && len(rep.Warnings) > 0 {
@@ -103,6 +110,9 @@ them. The new database replaces the old one only once it is complete.`,
 	} else {
 		settingData.stringVar(cmd.Flags(), &data)
 		settingDB.stringVar(cmd.Flags(), &db)
+		settingReevaluate.boolVar(cmd.Flags(), &reevaluate)
+		hub.register(cmd.Flags(), false)
+		settingActor.stringVar(cmd.Flags(), &actor)
 	}
 	settingJSON.boolVar(cmd.Flags(), &asJSON)
 	return cmd

@@ -56,7 +56,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	settingLogLevel.stringVar(root.PersistentFlags(), &g.logLevel)
-	root.AddCommand(newSBOMCmd(g), newDBCmd(g), newScanCmd(g), newExplainCmd(g))
+	root.AddCommand(newSBOMCmd(g), newDBCmd(g), newScanCmd(g), newExplainCmd(g), newFindingsCmd(g))
 	return root
 }
 

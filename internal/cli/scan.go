@@ -10,9 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigilhq/vigil/internal/findings"
 	"github.com/vigilhq/vigil/internal/ignorefile"
 	"github.com/vigilhq/vigil/internal/inventory"
 	"github.com/vigilhq/vigil/internal/match"
+	"github.com/vigilhq/vigil/internal/reeval"
 	"github.com/vigilhq/vigil/internal/report"
 	"github.com/vigilhq/vigil/internal/sbom"
 	"github.com/vigilhq/vigil/internal/scan"
@@ -27,6 +29,7 @@ var (
 	settingExitCode      = setting{flag: "exit-code", usage: "exit with this code when any vulnerability remains after filtering (CI gates)", def: "0"}
 	settingIgnoreFile    = setting{flag: "ignore-file", usage: "YAML file of vulnerabilities to ignore (id, package, expires, reason)", def: ".vigilignore"}
 	settingNoCache       = setting{flag: "no-cache", usage: "read every layer, ignoring and not filling the layer cache", def: "false"}
+	settingRecord        = setting{flag: "record", usage: "record the scan's findings (every match, before --severity and the other report filters) and the image's inventory in the findings hub", def: "false"}
 )
 
 type scanFlags struct {
@@ -39,6 +42,10 @@ type scanFlags struct {
 	ignoreStatus  string
 	exitCode      int
 	ignoreFile    string
+	record        bool
+	hub           hubFlags
+	failAt        string
+	actor         string
 }
 
 func newScanCmd(g *global) *cobra.Command {
@@ -76,11 +83,15 @@ SPDX JSON, or Vigil's own JSON).`,
 	settingExitCode.stringVar(cmd.Flags(), &exitCode)
 	settingIgnoreFile.stringVar(cmd.Flags(), &f.ignoreFile)
 	settingNoCache.boolVar(cmd.Flags(), &f.img.noCache)
+	settingRecord.boolVar(cmd.Flags(), &f.record)
+	f.hub.register(cmd.Flags(), false)
+	settingFailAt.stringVar(cmd.Flags(), &f.failAt)
+	settingActor.stringVar(cmd.Flags(), &f.actor)
 	return cmd
 }
 
 // scanImage runs inventory and matching for a reference (image or sbom:FILE).
-func scanImage(cmd *cobra.Command, g *global, ref string, f scanFlags) (*report.Report, []match.Match, error) {
+func scanImage(cmd *cobra.Command, g *global, ref string, f scanFlags) (*report.Report, *inventory.Inventory, error) {
 	ctx := cmd.Context()
 	db, err := vulndb.Open(ctx, dbPath(f.db, f.data))
 	if err != nil {
@@ -96,9 +107,38 @@ func scanImage(cmd *cobra.Command, g *global, ref string, f scanFlags) (*report.
 		return nil, nil, err
 	}
 	info, _ := db.Info(ctx, false)
-	rep := scan.NewReport(inv, ms, info, report.Tool{Name: "vigil", Version: Version}, time.Now())
+	rep := scan.NewReport(inv, ms, info, vigilTool(), time.Now())
 	rep.Errors = append(rep.Errors, errs...)
-	return rep, ms, nil
+	return rep, inv, nil
+}
+
+func vigilTool() report.Tool { return report.Tool{Name: "vigil", Version: Version} }
+
+// recordScan records a complete report (before any display filter) in the
+// findings hub and says what changed on stderr.
+func recordScan(cmd *cobra.Command, g *global, rep *report.Report, inv *inventory.Inventory, f scanFlags) error {
+	ctx := cmd.Context()
+	policy, err := parseFailAt(f.failAt)
+	if err != nil {
+		return err
+	}
+	if f.hub.data == "" {
+		f.hub.data = f.data
+	}
+	store, err := f.hub.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ch, err := reeval.Record(ctx, store, rep, inv, policy, findings.By{Actor: f.actor}, reeval.Options{Tool: vigilTool()})
+	if err != nil {
+		return fmt.Errorf("--record: %w", err)
+	}
+	if !f.img.quiet {
+		fmt.Fprintf(g.stderr, "recorded %s: %d created, %d reopened, %d resolved, %d modified; compliance %s\n",
+			ch.Summary.Image.Digest, len(ch.Created), len(ch.Reopened), len(ch.Resolved), len(ch.Modified), ch.Summary.Compliance)
+	}
+	return nil
 }
 
 // loadInventory catalogs an image, or reads an SBOM for sbom:FILE.
@@ -146,9 +186,14 @@ func runScan(cmd *cobra.Command, g *global, ref string, f scanFlags) error {
 			}
 		}
 	}
-	rep, _, err := scanImage(cmd, g, ref, f)
+	rep, inv, err := scanImage(cmd, g, ref, f)
 	if err != nil {
 		return err
+	}
+	if f.record {
+		if err := recordScan(cmd, g, rep, inv, f); err != nil {
+			return err
+		}
 	}
 	rep.Vulnerabilities = filter(rep.Vulnerabilities, sevs, statuses, f.ignoreUnfixed)
 	if ign != nil {
