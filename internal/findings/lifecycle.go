@@ -2,6 +2,7 @@ package findings
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -42,6 +43,9 @@ type Observation struct {
 	// put or deleted, or to let expired ones go).
 	Scanned  bool
 	Observed []Finding
+	// Reevaluation: Observed comes from re-matching the stored inventory
+	// (see ImageScan.Reevaluation); unchanged findings are left as stored.
+	Reevaluation bool
 	// Exceptions are all exceptions; those active at By.At apply.
 	Exceptions []Exception
 	By         By
@@ -77,6 +81,7 @@ type working struct {
 }
 
 type planner struct {
+	reeval  bool
 	now     time.Time
 	actor   string
 	byID    map[string]*working
@@ -95,7 +100,7 @@ func Evaluate(o Observation) (Plan, error) {
 	if o.Image.Digest == "" {
 		return Plan{}, fmt.Errorf("%w: image without digest", ErrInvalidScan)
 	}
-	p := &planner{now: o.By.Now(), actor: o.By.Actor, byID: map[string]*working{}}
+	p := &planner{now: o.By.Now(), actor: o.By.Actor, byID: map[string]*working{}, reeval: o.Reevaluation}
 	for _, e := range o.Existing {
 		if _, dup := p.byID[e.ID]; dup {
 			return Plan{}, fmt.Errorf("%w: image %s: stored finding %q twice", ErrInvalidScan, o.Image.Digest, e.ID)
@@ -176,6 +181,14 @@ func (p *planner) observe(o *Finding) {
 	n.Workflow, n.RecordState, n.Compliance, n.Note = e.Workflow, e.RecordState, e.Compliance, e.Note
 	n.setProductField(ProductFieldSuppressedBy, e.ProductFields[ProductFieldSuppressedBy])
 	n.setProductField(ProductFieldSuppressedFrom, e.ProductFields[ProductFieldSuppressedFrom])
+	if p.reeval && e.RecordState == RecordActive && e.Compliance.Status == ComplianceFailed {
+		// A re-match that finds the same thing: nothing was observed anew,
+		// so nothing is written.
+		n.LastObservedAt, n.UpdatedAt = e.LastObservedAt, e.UpdatedAt
+		if reflect.DeepEqual(n, e) {
+			return
+		}
+	}
 	w.f = n
 	w.dirty = true
 	if e.Severity.Label != n.Severity.Label {

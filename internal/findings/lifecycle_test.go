@@ -200,3 +200,40 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("Summarize (-want +got):\n%s", diff)
 	}
 }
+
+// TestEvaluateReevaluation: a re-match that finds the same findings writes
+// nothing and keeps their observation times; a changed fix is written and
+// reported as modified; a new match is created as in a scan.
+func TestEvaluateReevaluation(t *testing.T) {
+	a := synthetic("CVE-2099-0001", "openssl", "HIGH")
+	b := synthetic("CVE-2099-0002", "zlib", "LOW")
+	fs := stored(t, hours(0), nil, a, b)
+	by := findings.By{Actor: "reevaluate", At: hours(5)}
+
+	p, err := findings.Evaluate(findings.Observation{Image: img, Existing: fs, Scanned: true, Reevaluation: true, Observed: []findings.Finding{a, b}, By: by})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Upserts) != 0 || len(p.History) != 0 {
+		t.Errorf("an unchanged re-evaluation wrote %d findings and %d history entries", len(p.Upserts), len(p.History))
+	}
+	for _, f := range p.Findings {
+		if !f.LastObservedAt.Equal(hours(0)) {
+			t.Errorf("%s: LastObservedAt moved to %v on a re-evaluation", f.ID, f.LastObservedAt)
+		}
+	}
+
+	higher := b
+	higher.Severity.Label = "CRITICAL"
+	c := synthetic("CVE-2099-0003", "musl", "MEDIUM")
+	p, err = findings.Evaluate(findings.Observation{Image: img, Existing: fs, Scanned: true, Reevaluation: true, Observed: []findings.Finding{a, higher, c}, By: by})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(findings.Changes{Created: []string{c.ID}, Modified: []string{b.ID}}, p.Changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	if len(p.Upserts) != 2 {
+		t.Errorf("upserts = %d, want 2 (the modified and the created finding)", len(p.Upserts))
+	}
+}

@@ -135,6 +135,11 @@ type ImageScan struct {
 	// Policy is the default); a re-evaluation passes Summary.Policy.
 	Policy Policy
 	By     By
+	// Reevaluation marks a re-match of the stored inventory against a new
+	// vulnerability database rather than a new look at the image: findings
+	// whose content does not change keep their LastObservedAt and
+	// UpdatedAt and are not rewritten.
+	Reevaluation bool
 }
 
 // Changes is what one call changed. The id lists are sorted.

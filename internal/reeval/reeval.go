@@ -470,6 +470,9 @@ func reevaluateOne(ctx context.Context, store findings.Store, db scan.Advisories
 		VulnDB:   findings.VulnDB{BuiltAt: info.BuiltAt, Advisories: info.Advisories},
 		Policy:   sum.Policy,
 		By:       by,
+		// Nothing was pulled: unchanged findings keep their observation
+		// times and are not rewritten.
+		Reevaluation: true,
 	})
 	if err != nil {
 		return outcome{}, fmt.Errorf("re-evaluating image %s: %w", digest, err)

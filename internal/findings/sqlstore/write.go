@@ -56,6 +56,7 @@ func ApplyScan(ctx context.Context, tx Tx, scan findings.ImageScan, by findings.
 	}
 	plan, err := findings.Evaluate(findings.Observation{
 		Image: scan.Image, Existing: existing, Scanned: true, Observed: scan.Findings, Exceptions: exs, By: by,
+		Reevaluation: scan.Reevaluation,
 	})
 	if err != nil {
 		return findings.Changes{}, err
