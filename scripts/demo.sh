@@ -35,3 +35,16 @@ if bin/vigil scan docker-archive:.cache/images/alpine-3.10.3.tar --data "$demo" 
 else
   echo "gate: alpine-3.10.3 REFUSED (exit $?): $(grep -c '"id": "CVE' "$demo/alpine-3.10.3.json") CRITICAL/HIGH findings, report in $demo/alpine-3.10.3.json"
 fi
+
+echo "== the findings hub: record scans, then re-evaluate them when advisories change (no image pulled)" >&2
+hub=.cache/demo-hub
+rm -rf "$hub"
+go run ./tools/mkimages alpine-3.16.9 alpine-3.20.3 >/dev/null
+# The Alpine secdb as of 2024-04-01 …
+bin/vigil db update --data "$hub" "$data/distro/alpine-secdb-2024-04-01" "$data/osv/crates.io" >/dev/null 2>&1
+for img in alpine-3.10.3 alpine-3.16.9 alpine-3.20.3; do
+  bin/vigil scan "docker-archive:.cache/images/$img.tar" --data "$hub" -q --record -o /dev/null
+done
+bin/vigil findings list --data "$hub" --limit 3 | cut -c1-110
+# … then as of 2024-12-31: the stored inventories are re-matched.
+bin/vigil db update --data "$hub" --reevaluate "$data/distro/alpine-secdb" "$data/osv/crates.io" 2>/dev/null | tail -6
