@@ -32,7 +32,6 @@ import (
 	"github.com/vigilhq/vigil/internal/reeval"
 	"github.com/vigilhq/vigil/internal/shareddata"
 	"github.com/vigilhq/vigil/internal/testimages"
-	"github.com/vigilhq/vigil/internal/version"
 	"github.com/vigilhq/vigil/internal/vulndb"
 	"github.com/vigilhq/vigil/internal/vulndb/build"
 	feedlist "github.com/vigilhq/vigil/internal/vulndb/feed/list"
@@ -133,63 +132,10 @@ func pushAlpine(t *testing.T, images []string) (*countingRegistry, map[string]st
 // secdbFixes reads, straight from a snapshot's secdb JSON files of one
 // release, the highest fixed version of every CVE per origin package.
 func secdbFixes(t *testing.T, snapshot, release string) map[string]map[string]string {
-	t.Helper()
-	fixes := map[string]map[string]string{}
-	for _, repo := range []string{"main", "community"} {
-		b, err := os.ReadFile(filepath.Join(shareddata.Path(t, snapshot), "alpine", "v"+release, repo+".json"))
-		if os.IsNotExist(err) {
-			continue // the release is newer than the snapshot
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc struct {
-			Packages []struct {
-				Pkg struct {
-					Name     string              `json:"name"`
-					Secfixes map[string][]string `json:"secfixes"`
-				} `json:"pkg"`
-			} `json:"packages"`
-		}
-		if err := json.Unmarshal(b, &doc); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range doc.Packages {
-			for fixed, ids := range p.Pkg.Secfixes {
-				if fixed == "0" {
-					continue
-				}
-				for _, field := range ids {
-					for _, id := range strings.Fields(field) {
-						if !strings.HasPrefix(id, "CVE-") {
-							continue
-						}
-						if fixes[p.Pkg.Name] == nil {
-							fixes[p.Pkg.Name] = map[string]string{}
-						}
-						if old, ok := fixes[p.Pkg.Name][id]; !ok || cmpAPK(t, fixed, old) > 0 {
-							fixes[p.Pkg.Name][id] = fixed
-						}
-					}
-				}
-			}
-		}
-	}
-	return fixes
+	return shareddata.AlpineSecfixes(t, snapshot, release)
 }
 
-func cmpAPK(t *testing.T, a, b string) int {
-	t.Helper()
-	c, err := version.ForScheme(version.APK)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := c.Compare(a, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
+func cmpAPK(t *testing.T, a, b string) int { return shareddata.CompareAPK(t, a, b) }
 
 // expectedMatches is what a scan against a snapshot must find: "CVE
 // package" → fixed version, for every CVE fixed in a version newer than

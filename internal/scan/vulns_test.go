@@ -2,7 +2,6 @@ package scan_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,7 +18,6 @@ import (
 	"github.com/vigilhq/vigil/internal/scan"
 	"github.com/vigilhq/vigil/internal/shareddata"
 	"github.com/vigilhq/vigil/internal/testimages"
-	"github.com/vigilhq/vigil/internal/version"
 	"github.com/vigilhq/vigil/internal/vulndb"
 	"github.com/vigilhq/vigil/internal/vulndb/build"
 	feedlist "github.com/vigilhq/vigil/internal/vulndb/feed/list"
@@ -87,70 +85,17 @@ func inventoryOf(t *testing.T, name string) *inventory.Inventory {
 // else.
 func secdbExpected(t *testing.T, dir, release string, inv *inventory.Inventory) []string {
 	t.Helper()
-	fixes := map[string]map[string]string{} // origin -> id -> highest fixed version
-	for _, repo := range []string{"main", "community"} {
-		b, err := os.ReadFile(filepath.Join(shareddata.Path(t, dir), "alpine", "v"+release, repo+".json"))
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc struct {
-			Packages []struct {
-				Pkg struct {
-					Name     string              `json:"name"`
-					Secfixes map[string][]string `json:"secfixes"`
-				} `json:"pkg"`
-			} `json:"packages"`
-		}
-		if err := json.Unmarshal(b, &doc); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range doc.Packages {
-			for fixed, ids := range p.Pkg.Secfixes {
-				if fixed == "0" {
-					continue
-				}
-				for _, field := range ids {
-					for _, id := range strings.Fields(field) {
-						if !strings.HasPrefix(id, "CVE-") {
-							continue
-						}
-						if fixes[p.Pkg.Name] == nil {
-							fixes[p.Pkg.Name] = map[string]string{}
-						}
-						if old, ok := fixes[p.Pkg.Name][id]; !ok || mustCmpAPK(t, fixed, old) > 0 {
-							fixes[p.Pkg.Name][id] = fixed
-						}
-					}
-				}
-			}
-		}
-	}
+	fixes := shareddata.AlpineSecfixes(t, dir, release)
 	var want []string
 	for _, p := range inv.Packages {
 		for id, fixed := range fixes[p.SourceName] {
-			if mustCmpAPK(t, p.Version, fixed) < 0 {
+			if shareddata.CompareAPK(t, p.Version, fixed) < 0 {
 				want = append(want, id+" "+p.Name+" "+p.Version+" "+fixed)
 			}
 		}
 	}
 	sort.Strings(want)
 	return want
-}
-
-func mustCmpAPK(t *testing.T, a, b string) int {
-	t.Helper()
-	c, err := version.ForScheme(version.APK)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := c.Compare(a, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // TestAlpineSecdbExactly: on the shared Alpine images, every secdb
