@@ -31,6 +31,7 @@ import (
 	"github.com/vigilhq/vigil/internal/pgtest"
 	"github.com/vigilhq/vigil/internal/reeval"
 	"github.com/vigilhq/vigil/internal/shareddata"
+	"github.com/vigilhq/vigil/internal/shareddata/secdboracle"
 	"github.com/vigilhq/vigil/internal/testimages"
 	"github.com/vigilhq/vigil/internal/vulndb"
 	"github.com/vigilhq/vigil/internal/vulndb/build"
@@ -132,10 +133,10 @@ func pushAlpine(t *testing.T, images []string) (*countingRegistry, map[string]st
 // secdbFixes reads, straight from a snapshot's secdb JSON files of one
 // release, the highest fixed version of every CVE per origin package.
 func secdbFixes(t *testing.T, snapshot, release string) map[string]map[string]string {
-	return shareddata.AlpineSecfixes(t, snapshot, release)
+	return secdboracle.AlpineSecfixes(t, snapshot, release)
 }
 
-func cmpAPK(t *testing.T, a, b string) int { return shareddata.CompareAPK(t, a, b) }
+func cmpAPK(t *testing.T, a, b string) int { return secdboracle.CompareAPK(t, a, b) }
 
 // expectedMatches is what a scan against a snapshot must find: "CVE
 // package" → fixed version, for every CVE fixed in a version newer than

@@ -17,6 +17,7 @@ import (
 	"github.com/vigilhq/vigil/internal/inventory"
 	"github.com/vigilhq/vigil/internal/scan"
 	"github.com/vigilhq/vigil/internal/shareddata"
+	"github.com/vigilhq/vigil/internal/shareddata/secdboracle"
 	"github.com/vigilhq/vigil/internal/testimages"
 	"github.com/vigilhq/vigil/internal/vulndb"
 	"github.com/vigilhq/vigil/internal/vulndb/build"
@@ -85,11 +86,11 @@ func inventoryOf(t *testing.T, name string) *inventory.Inventory {
 // else.
 func secdbExpected(t *testing.T, dir, release string, inv *inventory.Inventory) []string {
 	t.Helper()
-	fixes := shareddata.AlpineSecfixes(t, dir, release)
+	fixes := secdboracle.AlpineSecfixes(t, dir, release)
 	var want []string
 	for _, p := range inv.Packages {
 		for id, fixed := range fixes[p.SourceName] {
-			if shareddata.CompareAPK(t, p.Version, fixed) < 0 {
+			if secdboracle.CompareAPK(t, p.Version, fixed) < 0 {
 				want = append(want, id+" "+p.Name+" "+p.Version+" "+fixed)
 			}
 		}

@@ -1,4 +1,8 @@
-package shareddata
+// Package secdboracle reads Alpine secdb snapshots of the shared data
+// straight from their JSON, for tests: an oracle independent of Vigil's
+// feed parser and matcher. (It is not in shareddata, which the version
+// package's tests import.)
+package secdboracle
 
 import (
 	"encoding/json"
@@ -6,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"github.com/vigilhq/vigil/internal/version"
 )
 
@@ -14,11 +19,11 @@ import (
 // its JSON, as an oracle independent of Vigil's feed parser: origin package
 // → CVE id → the highest version that fixes it ("0", never affected, is
 // left out). A release the snapshot lacks gives an empty map.
-func AlpineSecfixes(t TB, snapshot, release string) map[string]map[string]string {
+func AlpineSecfixes(t shareddata.TB, snapshot, release string) map[string]map[string]string {
 	t.Helper()
 	fixes := map[string]map[string]string{}
 	for _, repo := range []string{"main", "community"} {
-		b, err := os.ReadFile(filepath.Join(Path(t, snapshot), "alpine", "v"+release, repo+".json"))
+		b, err := os.ReadFile(filepath.Join(shareddata.Path(t, snapshot), "alpine", "v"+release, repo+".json"))
 		if os.IsNotExist(err) {
 			continue
 		}
@@ -61,7 +66,7 @@ func AlpineSecfixes(t TB, snapshot, release string) map[string]map[string]string
 }
 
 // CompareAPK compares two apk versions, failing the test on a bad one.
-func CompareAPK(t TB, a, b string) int {
+func CompareAPK(t shareddata.TB, a, b string) int {
 	t.Helper()
 	c, err := version.ForScheme(version.APK)
 	if err != nil {
